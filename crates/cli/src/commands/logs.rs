@@ -1,0 +1,125 @@
+//! `daglog logs`: the events of one run or of the whole archive, filtered.
+
+use std::io::{self, Write};
+
+use anyhow::Result;
+use daglog_ingest::{Archive, EventView, Run, encode_cursor};
+use daglog_report::{HumanLogs, HumanOptions, JsonLogs, LogPrinter, NdjsonLogs, PageEnd};
+
+use crate::config::{LogsConfig, LogsFormat};
+use crate::load::{load, select_run};
+
+impl LogsConfig {
+    fn matches(&self, ev: &EventView<'_>) -> bool {
+        if let Some(min) = self.min_level
+            && ev.level < min
+        {
+            return false;
+        }
+        if self.since_ms.is_some_and(|s| ev.timestamp_ms < s)
+            || self.until_ms.is_some_and(|u| ev.timestamp_ms >= u)
+        {
+            return false;
+        }
+        if !self.step_keys.is_empty()
+            && !ev
+                .step_key
+                .is_some_and(|k| self.step_keys.iter().any(|s| s == k))
+        {
+            return false;
+        }
+        if !self.event_types.is_empty() {
+            let hit = match ev.event_type {
+                Some(t) => self
+                    .event_types
+                    .iter()
+                    .any(|want| t.contains(want.as_str())),
+                // Log lines have no event type; LOG names them.
+                None => self
+                    .event_types
+                    .iter()
+                    .any(|want| want == "LOG" || want == "LOG_MESSAGE"),
+            };
+            if !hit {
+                return false;
+            }
+        }
+        if let Some(re) = &self.grep {
+            let in_error = ev.error.is_some_and(|e| e.texts().any(|t| re.is_match(t)));
+            if !re.is_match(ev.message) && !in_error {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+pub(crate) fn run(cfg: &LogsConfig) -> Result<bool> {
+    let keep_raw = !matches!(cfg.format, LogsFormat::Human { .. });
+    let loaded = load(&cfg.input, keep_raw)?;
+    let archive = &loaded.archive;
+    let runs: Vec<&Run> = match &cfg.run_id {
+        Some(id) => vec![select_run(archive, id)?],
+        None => archive.runs.iter().collect(),
+    };
+    for run in runs.iter().filter(|r| r.truncated) {
+        let _ = writeln!(
+            io::stderr(),
+            "daglog: warning: run {} is incomplete: its export ends on a page with hasMore: true, \
+             so later events are missing",
+            run.run_id
+        );
+    }
+    let stdout = io::stdout();
+    let out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+    let mut printer: Box<dyn LogPrinter> = match cfg.format {
+        LogsFormat::Human { color } => Box::new(HumanLogs::new(
+            out,
+            HumanOptions {
+                color,
+                show_run: runs.len() > 1,
+            },
+        )),
+        LogsFormat::Json => Box::new(JsonLogs::new(out)),
+        LogsFormat::Ndjson => Box::new(NdjsonLogs::new(out)),
+    };
+    let end = print_page(cfg, archive, &runs, printer.as_mut())?;
+    printer.finish(&end)?;
+    Ok(!loaded.had_problems)
+}
+
+/// Pushes the matching events after the cursor, up to the limit, into the
+/// printer; returns the cursor that continues after them.
+fn print_page(
+    cfg: &LogsConfig,
+    archive: &Archive,
+    runs: &[&Run],
+    printer: &mut dyn LogPrinter,
+) -> io::Result<PageEnd> {
+    printer.begin()?;
+    let mut matched = 0usize;
+    let mut printed = 0usize;
+    let mut has_more = false;
+    'runs: for run in runs {
+        for &r in &run.events {
+            let ev = archive.event(r);
+            if !cfg.matches(&ev) {
+                continue;
+            }
+            matched += 1;
+            if matched <= cfg.offset {
+                continue;
+            }
+            if cfg.limit.is_some_and(|l| printed >= l) {
+                has_more = true;
+                break 'runs;
+            }
+            printer.event(&ev)?;
+            printed += 1;
+        }
+    }
+    Ok(PageEnd {
+        cursor: encode_cursor((cfg.offset + printed) as i64),
+        has_more,
+    })
+}

@@ -1,0 +1,190 @@
+//! Flags checked once and turned into what the commands use. Every usage
+//! error is found here, before any input is read.
+
+use std::io::IsTerminal;
+
+use anyhow::{Context, Result, bail};
+use daglog_ingest::{Input, Level, decode_cursor, schema::normalize_event_type, time};
+use regex::{Regex, RegexBuilder};
+
+use crate::args::{InputArgs, LogsArgs};
+
+/// A usage error: exit status 2.
+#[derive(Debug)]
+pub(crate) struct UsageError(pub(crate) String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn usage<T>(msg: impl Into<String>) -> Result<T> {
+    Err(UsageError(msg.into()).into())
+}
+
+/// Which inputs to read and how.
+#[derive(Debug)]
+pub(crate) struct InputConfig {
+    pub(crate) inputs: Vec<Input>,
+    pub(crate) strict: bool,
+    pub(crate) progress: bool,
+}
+
+impl InputConfig {
+    pub(crate) fn from_args(args: &InputArgs) -> Result<Self> {
+        let mut inputs: Vec<Input> = args.paths.iter().map(|p| Input::from_arg(p)).collect();
+        if inputs.is_empty() {
+            if std::io::stdin().is_terminal() {
+                return usage(
+                    "no input: give export files or folders (or - to read standard input), \
+                     e.g. `daglog logs exports/`",
+                );
+            }
+            inputs.push(Input::Stdin);
+        }
+        if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
+            return usage("- (standard input) can be given only once");
+        }
+        Ok(InputConfig {
+            inputs,
+            strict: args.strict,
+            progress: !args.quiet
+                && std::io::stderr().is_terminal()
+                && std::env::var_os("DAGLOG_NO_PROGRESS").is_none(),
+        })
+    }
+}
+
+/// Output format of `logs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LogsFormat {
+    Human { color: bool },
+    Json,
+    Ndjson,
+}
+
+/// The checked `logs` configuration.
+#[derive(Debug)]
+pub(crate) struct LogsConfig {
+    pub(crate) input: InputConfig,
+    pub(crate) run_id: Option<String>,
+    /// Upper-case, `PIPELINE_*` normalised to `RUN_*`.
+    pub(crate) event_types: Vec<String>,
+    pub(crate) step_keys: Vec<String>,
+    pub(crate) min_level: Option<Level>,
+    pub(crate) grep: Option<Regex>,
+    pub(crate) since_ms: Option<i64>,
+    pub(crate) until_ms: Option<i64>,
+    pub(crate) limit: Option<usize>,
+    /// Number of matching events to skip.
+    pub(crate) offset: usize,
+    pub(crate) format: LogsFormat,
+}
+
+fn parse_time(flag: &str, value: &str) -> Result<i64> {
+    match time::parse(value) {
+        Some(ms) => Ok(ms),
+        None => usage(format!(
+            "{flag} {value:?} is not a time: use ISO 8601 (2026-11-24T08:15:00Z), \
+             epoch milliseconds (1795501783000) or epoch seconds (1795501783.5)"
+        )),
+    }
+}
+
+impl LogsConfig {
+    pub(crate) fn from_args(args: &LogsArgs) -> Result<Self> {
+        let input = InputConfig::from_args(&args.input)?;
+        let mut event_types = Vec::new();
+        for item in &args.event_type {
+            let item = item.trim();
+            if item.is_empty() {
+                return usage(
+                    "--event-type has an empty item; give names like STEP_FAILURE,RUN_FAILURE",
+                );
+            }
+            event_types.push(normalize_event_type(&item.to_ascii_uppercase()).into_owned());
+        }
+        let min_level = match &args.level {
+            None => None,
+            Some(l) => match Level::from_name(l) {
+                Some(level) => Some(level),
+                None => {
+                    return usage(format!(
+                        "--level {l:?} is not a level: use debug, info, warning, error or critical"
+                    ));
+                }
+            },
+        };
+        let grep = match &args.grep {
+            None => None,
+            Some(pattern) => Some(
+                RegexBuilder::new(pattern)
+                    .case_insensitive(args.ignore_case)
+                    .build()
+                    .map_err(|e| {
+                        UsageError(format!(
+                            "--grep {pattern:?} is not a valid regular expression: {e}"
+                        ))
+                    })?,
+            ),
+        };
+        let since_ms = args
+            .since
+            .as_deref()
+            .map(|v| parse_time("--since", v))
+            .transpose()?;
+        let until_ms = args
+            .until
+            .as_deref()
+            .map(|v| parse_time("--until", v))
+            .transpose()?;
+        if let (Some(s), Some(u)) = (since_ms, until_ms)
+            && s >= u
+        {
+            return usage("--since must be earlier than --until");
+        }
+        if args.limit == Some(0) {
+            return usage("--limit must be at least 1");
+        }
+        let offset = match &args.cursor {
+            None => 0,
+            Some(c) => match decode_cursor(c) {
+                Some(v) if v >= 0 => usize::try_from(v).context("cursor out of range")?,
+                _ => {
+                    return usage(format!(
+                        "--cursor {c:?} is not a daglog cursor: pass the \"cursor\" value of a previous --json page"
+                    ));
+                }
+            },
+        };
+        let color = !args.no_color
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::stdout().is_terminal();
+        let format = if args.json {
+            LogsFormat::Json
+        } else if args.ndjson {
+            LogsFormat::Ndjson
+        } else {
+            LogsFormat::Human { color }
+        };
+        if args.run_id.as_deref().is_some_and(|r| r.trim().is_empty()) {
+            bail!(UsageError("--run-id is empty".into()));
+        }
+        Ok(LogsConfig {
+            input,
+            run_id: args.run_id.clone(),
+            event_types,
+            step_keys: args.step_key.clone(),
+            min_level,
+            grep,
+            since_ms,
+            until_ms,
+            limit: args.limit,
+            offset,
+            format,
+        })
+    }
+}

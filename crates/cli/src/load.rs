@@ -1,0 +1,123 @@
+//! Reading the inputs and telling the user, on stderr, what could not be read.
+
+use std::io::Write;
+
+use anyhow::Result;
+use daglog_ingest::{Archive, LoadOptions, ParseOptions, Run, RunMatch};
+
+use crate::config::{InputConfig, UsageError};
+use crate::progress::Bar;
+
+/// Input was bad and `--strict` was given: exit status 1.
+#[derive(Debug)]
+pub(crate) struct StrictStop(pub(crate) daglog_ingest::Error);
+
+impl std::fmt::Display for StrictStop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (stopped: --strict)", self.0)
+    }
+}
+
+impl std::error::Error for StrictStop {}
+
+/// An archive, read, with its problems already reported.
+pub(crate) struct Loaded {
+    pub(crate) archive: Archive,
+    /// Some input was skipped: exit status 1.
+    pub(crate) had_problems: bool,
+}
+
+pub(crate) fn load(cfg: &InputConfig, keep_raw: bool) -> Result<Loaded> {
+    let bar = Bar::new(cfg.progress);
+    let opts = LoadOptions {
+        parse: ParseOptions { keep_raw },
+        strict: cfg.strict,
+    };
+    let archive = Archive::load(&cfg.inputs, opts, &bar).map_err(StrictStop)?;
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for problem in &archive.problems {
+        let _ = writeln!(err, "daglog: error: {problem}");
+    }
+    let s = &archive.stats;
+    let bad_lines = archive.problems.len() - s.files_failed;
+    if !archive.problems.is_empty() || s.files_ignored > 0 {
+        let mut parts = vec![format!(
+            "read {} file{} ({} events)",
+            s.files_read,
+            plural(s.files_read),
+            s.events
+        )];
+        if s.files_failed > 0 {
+            parts.push(format!(
+                "skipped {} file{} with errors",
+                s.files_failed,
+                plural(s.files_failed)
+            ));
+        }
+        if bad_lines > 0 {
+            parts.push(format!("skipped {bad_lines} bad line{}", plural(bad_lines)));
+        }
+        if s.files_ignored > 0 {
+            parts.push(format!(
+                "passed over {} file{} that {} not an export",
+                s.files_ignored,
+                plural(s.files_ignored),
+                if s.files_ignored == 1 { "is" } else { "are" }
+            ));
+        }
+        let _ = writeln!(err, "daglog: {}", parts.join(", "));
+    }
+    Ok(Loaded {
+        had_problems: !archive.problems.is_empty(),
+        archive,
+    })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Finds the run `--run-id` names, or explains why there is none.
+pub(crate) fn select_run<'a>(archive: &'a Archive, id: &str) -> Result<&'a Run> {
+    match archive.find_run(id) {
+        RunMatch::One(run) => Ok(run),
+        RunMatch::Ambiguous(ids) => Err(UsageError(format!(
+            "--run-id {id:?} matches {} runs ({}); give more of the id",
+            ids.len(),
+            ids.join(", ")
+        ))
+        .into()),
+        RunMatch::None => {
+            if archive.metadata.iter().any(|m| m.run_id.starts_with(id)) {
+                return Err(UsageError(format!(
+                    "run {id:?} is described by run metadata in the archive, but none of its events are; \
+                     export its logs (logsForRun) next to it"
+                ))
+                .into());
+            }
+            let known: Vec<&str> = archive
+                .runs
+                .iter()
+                .take(5)
+                .map(|r| r.run_id.as_str())
+                .collect();
+            Err(UsageError(if known.is_empty() {
+                format!("no run matches --run-id {id:?}: the inputs hold no events")
+            } else {
+                format!(
+                    "no run matches --run-id {id:?}; the archive has {} run{}: {}{}",
+                    archive.runs.len(),
+                    plural(archive.runs.len()),
+                    known.join(", "),
+                    if archive.runs.len() > known.len() {
+                        ", …"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .into())
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! `daglog`: the command line. Parsing, validation and exit codes live here;
+//! reading is `daglog-ingest`'s and printing `daglog-report`'s.
+
+mod args;
+mod commands;
+mod config;
+mod load;
+mod progress;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+use crate::config::LogsConfig;
+use crate::load::StrictStop;
+
+fn run(cli: Cli) -> anyhow::Result<bool> {
+    match cli.command {
+        Command::Logs(args) => commands::logs::run(&LogsConfig::from_args(&args)?),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(err) => {
+            // A closed pipe (`daglog logs … | head`) is a normal way to stop.
+            if err
+                .chain()
+                .filter_map(|e| e.downcast_ref::<io::Error>())
+                .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(io::stderr(), "daglog: error: {err:#}");
+            // Bad input stopped by --strict is 1 like any skipped input;
+            // usage errors and anything unexpected are 2.
+            if err.downcast_ref::<StrictStop>().is_some() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::from(2)
+            }
+        }
+    }
+}

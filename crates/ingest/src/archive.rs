@@ -1,0 +1,428 @@
+//! Reading a whole archive: files in parallel, then runs assembled by run id.
+//!
+//! A *source* is one export of one run: the cursor-carrying pages of a run in
+//! one folder, or one cursorless file (NDJSON, a bare array, a debug bundle).
+//! Pages of a source are stitched in cursor order, and a page fetched twice
+//! (same cursor, same size) counts once. When a run was exported by several
+//! sources (pages and `raw/`, a minimal and a rich query, a snapshot taken
+//! while running and one after, a debug bundle), an event is the same event
+//! when (time in ms, event type, step key, message) match; within one source
+//! every event counts, even exact repeats. So each key counts as often as the
+//! source that has it most often, and the copy with the most fields is kept.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::batch::{EventBatch, EventView};
+use crate::discover::{Candidate, Input, discover, has_export_extension, natural_cmp};
+use crate::error::Error;
+use crate::parse::{FileKind, ParseOptions, RunMeta, looks_like_export, parse_bytes};
+use crate::progress::Progress;
+
+/// Options for [`Archive::load`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// Parsing options.
+    pub parse: ParseOptions,
+    /// Stop at the first bad file instead of reporting it and going on.
+    pub strict: bool,
+}
+
+/// A reference to one event: batch (file) and row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRef {
+    /// Index into [`Archive::batches`].
+    pub batch: u32,
+    /// Row within the batch.
+    pub row: u32,
+}
+
+/// One run's events, assembled from every source that holds it.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The run id.
+    pub run_id: String,
+    /// The events, in time order (ties in export order).
+    pub events: Vec<EventRef>,
+    /// How many sources (exports) held this run.
+    pub sources: usize,
+    /// Events dropped because another source already had them.
+    pub duplicates: usize,
+    /// Every source of the run ended on a page with `hasMore: true`: the
+    /// export stopped before the end of the run's log.
+    pub truncated: bool,
+}
+
+/// What was read from one file.
+#[derive(Debug, Clone)]
+pub struct FileSummary {
+    /// The path.
+    pub path: PathBuf,
+    /// The shape found.
+    pub kind: FileKind,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Events read.
+    pub events: usize,
+}
+
+/// Counts over the whole load.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestStats {
+    /// Files read successfully (possibly with some bad NDJSON lines).
+    pub files_read: usize,
+    /// Files skipped because of an error.
+    pub files_failed: usize,
+    /// Files passed over because they are not exports (README.md…).
+    pub files_ignored: usize,
+    /// Bytes read from the files that were read.
+    pub bytes: u64,
+    /// Events read from all files, before duplicates across sources are merged.
+    pub events_read: usize,
+    /// Events kept after merging.
+    pub events: usize,
+}
+
+/// Everything read from the inputs.
+#[derive(Debug, Default)]
+pub struct Archive {
+    /// One batch per file read.
+    pub batches: Vec<EventBatch>,
+    /// Files read, in input order.
+    pub files: Vec<FileSummary>,
+    /// Runs with events, ordered by their first event.
+    pub runs: Vec<Run>,
+    /// Run metadata (`run.json`, `runsOrError` lists, debug bundles).
+    pub metadata: Vec<RunMeta>,
+    /// Problems, in input order: skipped files and bad NDJSON lines.
+    pub problems: Vec<Error>,
+    /// Counts.
+    pub stats: IngestStats,
+}
+
+enum Outcome {
+    Parsed(Box<crate::parse::ParsedFile>),
+    Ignored,
+    Failed(Error),
+}
+
+fn read_candidate(c: &Candidate, opts: ParseOptions) -> Outcome {
+    let data = if c.stdin {
+        let mut buf = Vec::new();
+        if let Err(source) = std::io::stdin().lock().read_to_end(&mut buf) {
+            return Outcome::Failed(Error::Read {
+                path: c.path.clone(),
+                source,
+            });
+        }
+        buf
+    } else {
+        match std::fs::read(&c.path) {
+            Ok(d) => d,
+            Err(source) => {
+                return Outcome::Failed(Error::Read {
+                    path: c.path.clone(),
+                    source,
+                });
+            }
+        }
+    };
+    if !c.explicit && !has_export_extension(&c.path) && !looks_like_export(&data) {
+        return Outcome::Ignored;
+    }
+    match parse_bytes(&c.path, data, opts) {
+        Ok(f) => Outcome::Parsed(Box::new(f)),
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
+/// Identifies a source: paged exports group by folder, others are one file each.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum SourceKey {
+    Folder(PathBuf),
+    File(usize),
+}
+
+struct SourcePage {
+    file: usize,
+    cursor_value: Option<i64>,
+    has_more: Option<bool>,
+    rows: Vec<u32>,
+    richness: u64,
+}
+
+impl Archive {
+    /// Reads every input: files in parallel, then assembles runs.
+    ///
+    /// Bad files are recorded in [`Archive::problems`] and the rest is still
+    /// read; with `strict`, the first bad file (in input order) is returned as
+    /// the error instead.
+    pub fn load(
+        inputs: &[Input],
+        opts: LoadOptions,
+        progress: &dyn Progress,
+    ) -> Result<Archive, Error> {
+        let (candidates, mut walk_errors) = discover(inputs);
+        if opts.strict && !walk_errors.is_empty() {
+            return Err(walk_errors.swap_remove(0));
+        }
+        progress.start(
+            candidates.len() as u64,
+            candidates.iter().map(|c| c.size).sum(),
+        );
+        let outcomes: Vec<Outcome> = candidates
+            .par_iter()
+            .map(|c| {
+                let o = read_candidate(c, opts.parse);
+                progress.file_done(c.size);
+                o
+            })
+            .collect();
+        progress.finish();
+
+        let mut archive = Archive::default();
+        archive.stats.files_failed += walk_errors.len();
+        archive.problems.extend(walk_errors);
+        let mut file_pages = Vec::new();
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Ignored => archive.stats.files_ignored += 1,
+                Outcome::Failed(e) => {
+                    if opts.strict {
+                        return Err(e);
+                    }
+                    archive.stats.files_failed += 1;
+                    archive.problems.push(e);
+                }
+                Outcome::Parsed(f) => {
+                    let f = *f;
+                    if opts.strict && !f.problems.is_empty() {
+                        return Err(f.problems.into_iter().next().expect("checked non-empty"));
+                    }
+                    archive.stats.files_read += 1;
+                    archive.stats.bytes += f.bytes;
+                    archive.stats.events_read += f.batch.len();
+                    archive.problems.extend(f.problems);
+                    archive.metadata.extend(f.runs);
+                    archive.files.push(FileSummary {
+                        path: f.path,
+                        kind: f.kind,
+                        bytes: f.bytes,
+                        events: f.batch.len(),
+                    });
+                    file_pages.push(f.pages);
+                    archive.batches.push(f.batch);
+                }
+            }
+        }
+        archive.assemble(file_pages);
+        Ok(archive)
+    }
+
+    /// The values of one event.
+    pub fn event(&self, r: EventRef) -> EventView<'_> {
+        self.batches[r.batch as usize].view(r.row as usize)
+    }
+
+    /// The run whose id is `id`, or that `id` is the unique prefix of.
+    pub fn find_run(&self, id: &str) -> RunMatch<'_> {
+        if let Some(run) = self.runs.iter().find(|r| r.run_id == id) {
+            return RunMatch::One(run);
+        }
+        let hits: Vec<&Run> = self
+            .runs
+            .iter()
+            .filter(|r| r.run_id.starts_with(id))
+            .collect();
+        match hits.len() {
+            0 => RunMatch::None,
+            1 => RunMatch::One(hits[0]),
+            _ => RunMatch::Ambiguous(hits.iter().map(|r| r.run_id.as_str()).collect()),
+        }
+    }
+
+    fn assemble(&mut self, file_pages: Vec<Vec<crate::parse::PageInfo>>) {
+        // run id -> source key -> pages
+        let mut sources: HashMap<&str, HashMap<SourceKey, Vec<SourcePage>>> = HashMap::new();
+        let mut run_order: Vec<&str> = Vec::new();
+        for (file, pages) in file_pages.iter().enumerate() {
+            let batch = &self.batches[file];
+            let summary = &self.files[file];
+            for page in pages {
+                let mut by_run: Vec<(u32, Vec<u32>, u64)> = Vec::new();
+                for row in page.rows.clone() {
+                    let run = batch.run[row];
+                    let slot = match by_run.iter().position(|(r, _, _)| *r == run) {
+                        Some(i) => i,
+                        None => {
+                            by_run.push((run, Vec::new(), 0));
+                            by_run.len() - 1
+                        }
+                    };
+                    by_run[slot].1.push(row as u32);
+                    by_run[slot].2 += u64::from(batch.field_count[row]);
+                }
+                for (run, rows, richness) in by_run {
+                    let run_id = batch.run_ids[run as usize].as_str();
+                    let key = if summary.kind.is_paged() && page.cursor_value.is_some() {
+                        SourceKey::Folder(
+                            summary
+                                .path
+                                .parent()
+                                .map(Path::to_path_buf)
+                                .unwrap_or_default(),
+                        )
+                    } else {
+                        SourceKey::File(file)
+                    };
+                    let entry = sources.entry(run_id).or_insert_with(|| {
+                        run_order.push(run_id);
+                        HashMap::new()
+                    });
+                    entry.entry(key).or_default().push(SourcePage {
+                        file,
+                        cursor_value: page.cursor_value,
+                        has_more: page.has_more,
+                        rows,
+                        richness,
+                    });
+                }
+            }
+        }
+
+        let mut runs = Vec::with_capacity(run_order.len());
+        let mut kept = 0;
+        for run_id in run_order {
+            let by_source = sources.remove(run_id).unwrap_or_default();
+            let mut keys: Vec<&SourceKey> = by_source.keys().collect();
+            keys.sort_by(|a, b| match (a, b) {
+                (SourceKey::Folder(x), SourceKey::Folder(y)) => x.cmp(y),
+                (SourceKey::Folder(_), SourceKey::File(_)) => std::cmp::Ordering::Less,
+                (SourceKey::File(_), SourceKey::Folder(_)) => std::cmp::Ordering::Greater,
+                (SourceKey::File(x), SourceKey::File(y)) => x.cmp(y),
+            });
+            let mut stitched: Vec<(Vec<EventRef>, bool)> = keys
+                .into_iter()
+                .map(|k| self.stitch(&by_source[k]))
+                .collect();
+            let truncated = stitched.iter().all(|(_, complete)| !complete);
+            let sources_n = stitched.len();
+            let (mut events, duplicates) = if stitched.len() == 1 {
+                (stitched.pop().map(|s| s.0).unwrap_or_default(), 0)
+            } else {
+                self.merge(stitched.into_iter().map(|s| s.0).collect())
+            };
+            let batches = &self.batches;
+            events.sort_by_key(|r| batches[r.batch as usize].timestamp_ms[r.row as usize]);
+            kept += events.len();
+            runs.push(Run {
+                run_id: run_id.to_string(),
+                events,
+                sources: sources_n,
+                duplicates,
+                truncated,
+            });
+        }
+        let first_ts = |r: &Run| {
+            r.events
+                .first()
+                .map(|e| self.batches[e.batch as usize].timestamp_ms[e.row as usize])
+        };
+        runs.sort_by(|a, b| {
+            first_ts(a)
+                .cmp(&first_ts(b))
+                .then_with(|| a.run_id.cmp(&b.run_id))
+        });
+        self.stats.events = kept;
+        self.runs = runs;
+    }
+
+    /// Orders a source's pages and drops pages fetched twice; returns the
+    /// events and whether the source reaches the end of the run's log.
+    fn stitch(&self, pages: &[SourcePage]) -> (Vec<EventRef>, bool) {
+        let mut order: Vec<&SourcePage> = pages.iter().collect();
+        if order.iter().all(|p| p.cursor_value.is_some()) {
+            order.sort_by(|a, b| {
+                a.cursor_value
+                    .cmp(&b.cursor_value)
+                    .then_with(|| b.richness.cmp(&a.richness))
+            });
+            // The same page fetched twice (or raw beside unwrapped in one folder).
+            order.dedup_by(|later, earlier| {
+                later.cursor_value == earlier.cursor_value && later.rows.len() == earlier.rows.len()
+            });
+        } else {
+            order.sort_by(|a, b| {
+                natural_cmp(
+                    &self.files[a.file].path.to_string_lossy(),
+                    &self.files[b.file].path.to_string_lossy(),
+                )
+            });
+        }
+        let complete = order.last().is_some_and(|p| p.has_more != Some(true));
+        let events = order
+            .iter()
+            .flat_map(|p| {
+                p.rows.iter().map(|&row| EventRef {
+                    batch: p.file as u32,
+                    row,
+                })
+            })
+            .collect();
+        (events, complete)
+    }
+
+    /// Merges several exports of one run (see the module docs).
+    fn merge(&self, mut sources: Vec<Vec<EventRef>>) -> (Vec<EventRef>, usize) {
+        type Key<'a> = (i64, Option<&'a str>, Option<&'a str>, &'a str);
+        let key = |r: EventRef| -> Key<'_> {
+            let b = &self.batches[r.batch as usize];
+            let row = r.row as usize;
+            (
+                b.timestamp_ms[row],
+                b.event_type.get(row),
+                b.step_key.get(row),
+                b.message.get(row),
+            )
+        };
+        let fields = |r: EventRef| self.batches[r.batch as usize].field_count[r.row as usize];
+        // The largest source first: its order is the base the others fill in.
+        sources.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        let mut merged: Vec<EventRef> = Vec::new();
+        let mut positions: HashMap<Key<'_>, Vec<usize>> = HashMap::new();
+        let mut duplicates = 0;
+        for source in &sources {
+            let mut seen: HashMap<Key<'_>, usize> = HashMap::new();
+            for &r in source {
+                let k = key(r);
+                let nth = seen.entry(k).or_insert(0);
+                let slots = positions.entry(k).or_default();
+                if let Some(&at) = slots.get(*nth) {
+                    duplicates += 1;
+                    if fields(r) > fields(merged[at]) {
+                        merged[at] = r;
+                    }
+                } else {
+                    slots.push(merged.len());
+                    merged.push(r);
+                }
+                *nth += 1;
+            }
+        }
+        (merged, duplicates)
+    }
+}
+
+/// The outcome of looking a run up by id or prefix.
+#[derive(Debug)]
+pub enum RunMatch<'a> {
+    /// Exactly one run.
+    One(&'a Run),
+    /// No run has that id or prefix.
+    None,
+    /// Several runs start with the prefix.
+    Ambiguous(Vec<&'a str>),
+}

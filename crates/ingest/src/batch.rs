@@ -1,0 +1,223 @@
+//! Columnar storage for parsed events: one batch per input file.
+//!
+//! Strings live in one arena per column rather than in a `String` per event,
+//! so parsing a page allocates a handful of buffers, not thousands of strings.
+
+use std::sync::Arc;
+
+use crate::event::ErrorInfo;
+use crate::schema::Level;
+use crate::time::EpochMs;
+
+/// Strings stored back to back in one buffer.
+#[derive(Debug, Default, Clone)]
+pub struct StrColumn {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl StrColumn {
+    pub(crate) fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+    }
+
+    /// The string at `row`.
+    pub fn get(&self, row: usize) -> &str {
+        let start = if row == 0 { 0 } else { self.ends[row - 1] };
+        &self.text[start..self.ends[row]]
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+/// Optional strings: a [`StrColumn`] plus a presence flag per row.
+#[derive(Debug, Default, Clone)]
+pub struct OptStrColumn {
+    values: StrColumn,
+    present: Vec<bool>,
+}
+
+impl OptStrColumn {
+    pub(crate) fn push(&mut self, s: Option<&str>) {
+        self.values.push(s.unwrap_or(""));
+        self.present.push(s.is_some());
+    }
+
+    /// The string at `row`, or `None` where the export had null.
+    pub fn get(&self, row: usize) -> Option<&str> {
+        self.present[row].then(|| self.values.get(row))
+    }
+}
+
+/// Where an event's original JSON lives: a byte range of one of the batch's buffers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawSpan {
+    buffer: u32,
+    start: usize,
+    end: usize,
+}
+
+/// Events parsed from one input file, column by column.
+#[derive(Debug, Default, Clone)]
+pub struct EventBatch {
+    /// Distinct run ids of this batch; `run` indexes into it.
+    pub run_ids: Vec<String>,
+    /// Index into `run_ids`, per event.
+    pub run: Vec<u32>,
+    /// Event time, epoch ms.
+    pub timestamp_ms: Vec<EpochMs>,
+    /// Log level.
+    pub level: Vec<Level>,
+    /// Event type, `PIPELINE_*` normalised to `RUN_*`; `None` for log messages.
+    pub event_type: OptStrColumn,
+    /// GraphQL `__typename` (`LogMessageEvent`, `ExecutionStepFailureEvent`…).
+    pub typename: StrColumn,
+    /// Step key; `None` for run-level events.
+    pub step_key: OptStrColumn,
+    /// The event's message.
+    pub message: StrColumn,
+    /// The error chain of error events.
+    pub error: Vec<Option<Box<ErrorInfo>>>,
+    /// Number of fields the exported object had (to pick the richest duplicate).
+    pub field_count: Vec<u16>,
+    /// Which page of the file the event came from (0 for single-page files).
+    pub page: Vec<u32>,
+    raw: Vec<RawSpan>,
+    buffers: Vec<Arc<Vec<u8>>>,
+}
+
+/// The values of one event, borrowed from its batch.
+#[derive(Debug, Clone, Copy)]
+pub struct EventView<'a> {
+    /// The run id.
+    pub run_id: &'a str,
+    /// Epoch ms.
+    pub timestamp_ms: EpochMs,
+    /// Level.
+    pub level: Level,
+    /// Normalised event type; `None` for log messages.
+    pub event_type: Option<&'a str>,
+    /// `__typename`.
+    pub typename: &'a str,
+    /// Step key.
+    pub step_key: Option<&'a str>,
+    /// Message.
+    pub message: &'a str,
+    /// Error chain, if any.
+    pub error: Option<&'a ErrorInfo>,
+    /// The event's original JSON, as exported (possibly pretty-printed).
+    pub raw: &'a [u8],
+}
+
+/// Everything about one event except its run, borrowed from the parser.
+pub(crate) struct NewEvent<'a> {
+    pub(crate) timestamp_ms: EpochMs,
+    pub(crate) level: Level,
+    pub(crate) event_type: Option<&'a str>,
+    pub(crate) typename: &'a str,
+    pub(crate) step_key: Option<&'a str>,
+    pub(crate) message: &'a str,
+    pub(crate) error: Option<ErrorInfo>,
+    pub(crate) field_count: u16,
+    pub(crate) page: u32,
+}
+
+impl EventBatch {
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.timestamp_ms.len()
+    }
+
+    /// Whether the batch holds no events.
+    pub fn is_empty(&self) -> bool {
+        self.timestamp_ms.is_empty()
+    }
+
+    pub(crate) fn add_buffer(&mut self, buf: Arc<Vec<u8>>) -> u32 {
+        self.buffers.push(buf);
+        (self.buffers.len() - 1) as u32
+    }
+
+    fn run_index(&mut self, run_id: &str) -> u32 {
+        // Pages hold one run, so the last id almost always matches.
+        if let Some(i) = self.run_ids.iter().rposition(|r| r == run_id) {
+            return i as u32;
+        }
+        self.run_ids.push(run_id.to_string());
+        (self.run_ids.len() - 1) as u32
+    }
+
+    pub(crate) fn push(
+        &mut self,
+        run_id: &str,
+        ev: NewEvent<'_>,
+        buffer: u32,
+        span: (usize, usize),
+    ) {
+        let run = self.run_index(run_id);
+        self.run.push(run);
+        self.timestamp_ms.push(ev.timestamp_ms);
+        self.level.push(ev.level);
+        self.event_type.push(ev.event_type);
+        self.typename.push(ev.typename);
+        self.step_key.push(ev.step_key);
+        self.message.push(ev.message);
+        self.error.push(ev.error.map(Box::new));
+        self.field_count.push(ev.field_count);
+        self.page.push(ev.page);
+        self.raw.push(RawSpan {
+            buffer,
+            start: span.0,
+            end: span.1,
+        });
+    }
+
+    /// The run id of event `row`.
+    pub fn run_id(&self, row: usize) -> &str {
+        &self.run_ids[self.run[row] as usize]
+    }
+
+    /// The original JSON of event `row`.
+    pub fn raw(&self, row: usize) -> &[u8] {
+        let s = self.raw[row];
+        &self.buffers[s.buffer as usize][s.start..s.end]
+    }
+
+    /// All values of event `row`.
+    pub fn view(&self, row: usize) -> EventView<'_> {
+        EventView {
+            run_id: self.run_id(row),
+            timestamp_ms: self.timestamp_ms[row],
+            level: self.level[row],
+            event_type: self.event_type.get(row),
+            typename: self.typename.get(row),
+            step_key: self.step_key.get(row),
+            message: self.message.get(row),
+            error: self.error[row].as_deref(),
+            raw: self.raw(row),
+        }
+    }
+
+    /// Drops the original bytes when no output needs them, so memory follows
+    /// the columns rather than the size of the archive.
+    pub(crate) fn forget_raw(&mut self) {
+        self.buffers.clear();
+        self.buffers.push(Arc::new(Vec::new()));
+        for s in &mut self.raw {
+            *s = RawSpan {
+                buffer: 0,
+                start: 0,
+                end: 0,
+            };
+        }
+    }
+}

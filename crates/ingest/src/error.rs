@@ -1,0 +1,114 @@
+//! What can go wrong while reading an archive. Every variant names the file.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// A place in a file: a byte offset, and the line when it helps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    /// 0-based byte offset in the (decompressed) file.
+    pub byte: usize,
+    /// 1-based line number.
+    pub line: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, byte {}", self.line, self.byte)
+    }
+}
+
+/// An error reading one input. None of them stops the others from being read.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file or directory could not be opened or read.
+    #[error("failed to read {}: {source}", path.display())]
+    Read {
+        /// The input.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// A gzip file whose compressed data is broken.
+    #[error("failed to decompress {}: {source}", path.display())]
+    Gzip {
+        /// The input.
+        path: PathBuf,
+        /// The decoder's error.
+        #[source]
+        source: io::Error,
+    },
+    /// The file is empty (or whitespace only).
+    #[error("{} is empty", path.display())]
+    Empty {
+        /// The input.
+        path: PathBuf,
+    },
+    /// The JSON is malformed: truncated, unbalanced, a bad token.
+    #[error("invalid JSON in {} at {at}: {reason}", path.display())]
+    Json {
+        /// The input.
+        path: PathBuf,
+        /// Where the problem is.
+        at: Location,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A string is not valid UTF-8.
+    #[error("invalid UTF-8 in {} at {at}", path.display())]
+    Utf8 {
+        /// The input.
+        path: PathBuf,
+        /// The first invalid byte.
+        at: Location,
+    },
+    /// Valid JSON, but not any Dagster export daglog knows.
+    #[error("{} is not a Dagster export: {found}", path.display())]
+    Shape {
+        /// The input.
+        path: PathBuf,
+        /// What was found instead.
+        found: String,
+    },
+    /// The export is a GraphQL error (`errors`, `PythonError`, `RunNotFoundError`…).
+    #[error("{} holds a GraphQL error, not events: {kind}: {message}", path.display())]
+    Graphql {
+        /// The input.
+        path: PathBuf,
+        /// `PythonError`, `RunNotFoundError`, `errors`…
+        kind: String,
+        /// The error's message.
+        message: String,
+    },
+    /// One event of an otherwise readable file could not be used.
+    #[error("bad event in {} at {at}: {reason}", path.display())]
+    Event {
+        /// The input.
+        path: PathBuf,
+        /// Where the event starts.
+        at: Location,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// The input the error is about.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            Error::Read { path, .. }
+            | Error::Gzip { path, .. }
+            | Error::Empty { path }
+            | Error::Json { path, .. }
+            | Error::Utf8 { path, .. }
+            | Error::Shape { path, .. }
+            | Error::Graphql { path, .. }
+            | Error::Event { path, .. } => path,
+        }
+    }
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

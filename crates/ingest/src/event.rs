@@ -1,0 +1,312 @@
+//! The event model: what daglog reads out of every exported event, whatever
+//! the export's shape or Dagster version.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+
+use crate::schema::Level;
+use crate::time::{self, EpochMs};
+
+/// One link of an error chain: the exception's class and message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorLink {
+    /// Short class name (`ModuleNotFoundError`). Older Dagster versions leave
+    /// it out of `cause`; it is then read from the message's `Class: text` prefix.
+    #[serde(rename = "className")]
+    pub class_name: Option<String>,
+    /// The message without its trailing newline.
+    pub message: String,
+}
+
+/// An event's error: the chain from Dagster's wrapper down to the root cause.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorInfo {
+    /// Outermost error first; `chain.last()` is the root cause.
+    pub chain: Vec<ErrorLink>,
+    /// The outermost error's stack frames.
+    pub stack: Vec<String>,
+    /// `errorSource` when exported (`USER_CODE_ERROR`, `FRAMEWORK_ERROR`, `INTERRUPT`…).
+    #[serde(rename = "errorSource")]
+    pub error_source: Option<String>,
+}
+
+impl ErrorInfo {
+    /// The chain as `Outer ← Inner: message of the root`.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        for (i, link) in self.chain.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" ← ");
+            }
+            let last = i + 1 == self.chain.len();
+            match (&link.class_name, last) {
+                (Some(c), false) => out.push_str(c),
+                (Some(c), true) => {
+                    out.push_str(c);
+                    let text = strip_class_prefix(&link.message, c);
+                    if !text.is_empty() {
+                        out.push_str(": ");
+                        out.push_str(text);
+                    }
+                }
+                (None, _) => out.push_str(&link.message),
+            }
+        }
+        out
+    }
+
+    /// Every message of the chain, for `--grep`.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.chain.iter().flat_map(|l| {
+            l.class_name
+                .as_deref()
+                .into_iter()
+                .chain([l.message.as_str()])
+        })
+    }
+}
+
+/// Dagster messages are `"<qualified class>: <text>\n"`; returns `<text>`.
+fn strip_class_prefix<'a>(message: &'a str, class: &str) -> &'a str {
+    match message.split_once(": ") {
+        Some((head, rest)) if head == class || head.ends_with(&format!(".{class}")) => rest,
+        _ if message == class || message.ends_with(&format!(".{class}")) => "",
+        _ => message,
+    }
+}
+
+/// Reads the short class name from a message such as
+/// `"ModuleNotFoundError: No module named 'x'"` or `"socket.gaierror: …"`.
+pub(crate) fn class_from_message(message: &str) -> Option<String> {
+    let head = message.split_once(": ").map_or(message, |(h, _)| h);
+    let short = head.rsplit('.').next()?;
+    let plausible = !short.is_empty()
+        && short
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+        && short.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && head
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    plausible.then(|| short.to_string())
+}
+
+/// A timestamp as exported: a string (ms, seconds or ISO 8601) or a number.
+#[derive(Debug)]
+pub(crate) enum RawTime<'a> {
+    Text(Cow<'a, str>),
+    Number(f64),
+}
+
+impl RawTime<'_> {
+    pub(crate) fn epoch_ms(&self) -> Option<EpochMs> {
+        match self {
+            RawTime::Text(s) => time::parse(s),
+            RawTime::Number(n) => time::from_number(*n),
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawTime<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawTime<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a timestamp string or number")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(RawTime::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawTime::Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(RawTime::Number(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(RawTime::Number(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(RawTime::Number(v as f64))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A level as exported: a name (`"ERROR"`) or Python's number (40).
+#[derive(Debug)]
+pub(crate) enum RawLevel<'a> {
+    Name(Cow<'a, str>),
+    Number(f64),
+}
+
+impl RawLevel<'_> {
+    pub(crate) fn level(&self) -> Option<Level> {
+        match self {
+            RawLevel::Name(s) => Level::from_name(s),
+            RawLevel::Number(n) => Some(Level::from_number(*n)),
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawLevel<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match RawTime::deserialize(d)? {
+            RawTime::Text(s) => Ok(RawLevel::Name(s)),
+            RawTime::Number(n) => Ok(RawLevel::Number(n)),
+        }
+    }
+}
+
+/// A GraphQL `PythonError` (`message`, `className`, `stack`, `cause`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawError<'a> {
+    #[serde(borrow, default)]
+    message: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "className")]
+    class_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    stack: Option<Vec<Cow<'a, str>>>,
+    #[serde(borrow, default)]
+    cause: Option<Box<RawError<'a>>>,
+}
+
+impl RawError<'_> {
+    pub(crate) fn into_info(self, error_source: Option<&str>) -> ErrorInfo {
+        let stack = self
+            .stack
+            .as_ref()
+            .map(|s| s.iter().map(|f| f.to_string()).collect())
+            .unwrap_or_default();
+        let mut chain = Vec::new();
+        let mut next = Some(self);
+        while let Some(e) = next {
+            chain.push(link(e.class_name.as_deref(), e.message.as_deref()));
+            next = e.cause.map(|b| *b);
+        }
+        ErrorInfo {
+            chain,
+            stack,
+            error_source: error_source.map(str::to_string),
+        }
+    }
+}
+
+/// Builds a chain link, filling a missing class name from the message.
+pub(crate) fn link(class_name: Option<&str>, message: Option<&str>) -> ErrorLink {
+    let message = message.unwrap_or("").trim_end_matches('\n').to_string();
+    let class_name = class_name
+        .map(str::to_string)
+        .or_else(|| class_from_message(&message));
+    ErrorLink {
+        class_name,
+        message,
+    }
+}
+
+/// The fields daglog reads from one GraphQL event object. Everything else is
+/// skipped here and kept, byte for byte, in the event's original JSON.
+#[derive(Debug, Default)]
+pub(crate) struct RawEvent<'a> {
+    pub(crate) typename: Option<Cow<'a, str>>,
+    pub(crate) run_id: Option<Cow<'a, str>>,
+    pub(crate) message: Option<Cow<'a, str>>,
+    pub(crate) timestamp: Option<RawTime<'a>>,
+    pub(crate) level: Option<RawLevel<'a>>,
+    pub(crate) step_key: Option<Cow<'a, str>>,
+    pub(crate) event_type: Option<Cow<'a, str>>,
+    pub(crate) error: Option<RawError<'a>>,
+    pub(crate) error_source: Option<Cow<'a, str>>,
+    /// How many top-level fields the object had: the richer copy of a
+    /// duplicated event is the one with more.
+    pub(crate) field_count: u16,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawEvent<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawEvent<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an event object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut ev = RawEvent::default();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    ev.field_count = ev.field_count.saturating_add(1);
+                    match key.as_ref() {
+                        "__typename" => ev.typename = map.next_value()?,
+                        "runId" => ev.run_id = map.next_value()?,
+                        "message" => ev.message = map.next_value()?,
+                        "timestamp" => ev.timestamp = map.next_value()?,
+                        "level" => ev.level = map.next_value()?,
+                        "stepKey" => ev.step_key = map.next_value()?,
+                        "eventType" => ev.event_type = map.next_value()?,
+                        "error" => ev.error = map.next_value()?,
+                        "errorSource" => ev.error_source = map.next_value()?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ev)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_real_failure_event() {
+        let mut json = br#"{"__typename":"ExecutionStepFailureEvent","runId":"r","message":"Execution of step \"b\" failed.","timestamp":"1795501883000","level":"ERROR","stepKey":"b","eventType":"STEP_FAILURE","error":{"message":"dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred while executing op \"b\":\n","className":"DagsterExecutionStepExecutionError","stack":["  File \"x.py\", line 1\n"],"cause":{"message":"ModuleNotFoundError: No module named 'snowflake'\n","className":"ModuleNotFoundError","stack":[],"cause":null}},"errorSource":"USER_CODE_ERROR","metadataEntries":[{"label":"x"}]}"#.to_vec();
+        let ev: RawEvent<'_> = simd_json::serde::from_slice(&mut json).unwrap();
+        assert_eq!(ev.field_count, 10);
+        assert_eq!(
+            ev.message.as_deref(),
+            Some("Execution of step \"b\" failed.")
+        );
+        assert_eq!(ev.timestamp.unwrap().epoch_ms(), Some(1_795_501_883_000));
+        let info = ev.error.unwrap().into_info(ev.error_source.as_deref());
+        assert_eq!(
+            info.summary(),
+            "DagsterExecutionStepExecutionError ← ModuleNotFoundError: No module named 'snowflake'"
+        );
+        assert_eq!(info.error_source.as_deref(), Some("USER_CODE_ERROR"));
+    }
+
+    #[test]
+    fn old_causes_without_class_names_still_chain() {
+        let l = link(None, Some("ModuleNotFoundError: No module named 'x'\n"));
+        assert_eq!(l.class_name.as_deref(), Some("ModuleNotFoundError"));
+        let l = link(
+            None,
+            Some("socket.gaierror: [Errno -2] Name or service not known\n"),
+        );
+        assert_eq!(l.class_name.as_deref(), Some("gaierror"));
+        let l = link(None, Some("Something went wrong: badly"));
+        assert_eq!(l.class_name, None);
+    }
+
+    #[test]
+    fn message_less_exceptions_summarise_as_their_class() {
+        let info = ErrorInfo {
+            chain: vec![link(
+                Some("DagsterExecutionInterruptedError"),
+                Some("dagster._core.errors.DagsterExecutionInterruptedError\n"),
+            )],
+            stack: vec![],
+            error_source: None,
+        };
+        assert_eq!(info.summary(), "DagsterExecutionInterruptedError");
+    }
+}

@@ -1,0 +1,51 @@
+//! Reads Dagster run-log exports into columnar event batches, fast.
+//!
+//! `daglog-ingest` finds export files (files, directories, standard input),
+//! recognises each one's shape from its content — EventConnection pages, raw
+//! GraphQL `logsForRun` responses, bare event arrays, NDJSON, gzip of any of
+//! these, `dagster debug export` bundles, `runOrError` run info and
+//! `runsOrError` run lists — and parses them in parallel (rayon, simd-json)
+//! into one event model. Runs are assembled by run id, not by file name:
+//! pages are stitched in cursor order and a run exported several times is
+//! merged so that each event counts once.
+//!
+//! It does not compute figures (that is `daglog-analysis`), print anything, or
+//! know about command-line flags. Bad input never panics: each bad file is an
+//! [`Error`] naming the file and the place, and the other files are still read.
+//!
+//! ```no_run
+//! use daglog_ingest::{Archive, Input, LoadOptions, NoProgress};
+//!
+//! let archive = Archive::load(&[Input::from_arg("exports/")], LoadOptions::default(), &NoProgress)?;
+//! for run in &archive.runs {
+//!     println!("{}: {} events", run.run_id, run.events.len());
+//! }
+//! # Ok::<(), daglog_ingest::Error>(())
+//! ```
+
+#![deny(missing_docs)]
+
+mod archive;
+mod batch;
+mod debug;
+mod discover;
+mod error;
+mod event;
+mod parse;
+mod progress;
+mod scan;
+pub mod schema;
+pub mod time;
+
+pub use archive::{Archive, EventRef, FileSummary, IngestStats, LoadOptions, Run, RunMatch};
+pub use batch::{EventBatch, EventView, OptStrColumn, StrColumn};
+pub use discover::{Candidate, Input, STDIN_PATH, discover, natural_cmp};
+pub use error::{Error, Location, Result};
+pub use event::{ErrorInfo, ErrorLink};
+pub use parse::{
+    FileKind, MetaOrigin, PageInfo, ParseOptions, ParsedFile, RunMeta, decode_cursor,
+    encode_cursor, looks_like_export, looks_like_run_id, parse_bytes,
+};
+pub use progress::{NoProgress, Progress};
+pub use scan::write_compact;
+pub use schema::Level;

@@ -1,0 +1,834 @@
+//! One file in, columns out: shape detection and event parsing.
+//!
+//! A file is a sequence of top-level JSON values (usually one). Each value is
+//! recognised by its keys, never by the file's name: an EventConnection page,
+//! a raw GraphQL response, a bare array of events, a single event (NDJSON), a
+//! `dagster debug export` bundle, `runOrError` run info or a `runsOrError`
+//! list. Events are located by the structural scanner and parsed one by one
+//! with simd-json, so the original bytes of each stay available for output.
+
+use std::io::Read;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::batch::{EventBatch, NewEvent};
+use crate::debug;
+use crate::error::{Error, Location};
+use crate::event::RawEvent;
+use crate::scan::{self, ScanError, for_each_element, for_each_member, skip_value, skip_ws};
+use crate::schema::{normalize_event_type, typename_for};
+
+/// What kind of export a file turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    /// `{"events":[…],"cursor":…,"hasMore":…}`.
+    Page,
+    /// `{"data":{"logsForRun":{…}}}`.
+    GraphqlResponse,
+    /// A bare JSON array of events.
+    EventArray,
+    /// One event per line (or several concatenated JSON values).
+    Ndjson,
+    /// A `dagster debug export` bundle.
+    DebugBundle,
+    /// `{"data":{"runOrError":…}}`.
+    RunInfo,
+    /// `{"data":{"runsOrError":…}}`.
+    RunList,
+}
+
+impl FileKind {
+    /// Whether files of this kind carry GraphQL cursors (and so page order).
+    pub fn is_paged(self) -> bool {
+        matches!(self, FileKind::Page | FileKind::GraphqlResponse)
+    }
+}
+
+/// One EventConnection page (or the single implicit page of a cursorless file).
+#[derive(Debug, Clone)]
+pub struct PageInfo {
+    /// The page's cursor, as exported.
+    pub cursor: Option<String>,
+    /// The storage id the cursor encodes (`{"type":"STORAGE_ID","value":N}`).
+    pub cursor_value: Option<i64>,
+    /// The page's `hasMore`.
+    pub has_more: Option<bool>,
+    /// Rows of the file's batch that came from this page.
+    pub rows: Range<usize>,
+}
+
+/// Where run metadata came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MetaOrigin {
+    /// A `runOrError` response (`run.json`).
+    RunOrError,
+    /// An entry of a `runsOrError` list.
+    RunsList,
+    /// The `pipeline_run` of a debug bundle.
+    DebugBundle,
+}
+
+/// Run-level metadata found in the archive (for `info` and `runs`).
+#[derive(Debug, Clone)]
+pub struct RunMeta {
+    /// The run id.
+    pub run_id: String,
+    /// Job (pipeline) name.
+    pub job_name: Option<String>,
+    /// Dagster's run status (`SUCCESS`, `FAILURE`…).
+    pub status: Option<String>,
+    /// Where it came from.
+    pub origin: MetaOrigin,
+    /// The object as exported.
+    pub raw: serde_json::Value,
+}
+
+/// Everything read from one file.
+#[derive(Debug)]
+pub struct ParsedFile {
+    /// The input's path as given (or `<stdin>`).
+    pub path: PathBuf,
+    /// The detected shape.
+    pub kind: FileKind,
+    /// The events.
+    pub batch: EventBatch,
+    /// Pages, in file order.
+    pub pages: Vec<PageInfo>,
+    /// Run metadata.
+    pub runs: Vec<RunMeta>,
+    /// Lines of an NDJSON file that could not be read; the other lines were.
+    pub problems: Vec<Error>,
+    /// Size in bytes as read (compressed size for gzip).
+    pub bytes: u64,
+}
+
+/// Options for parsing.
+#[derive(Debug, Clone, Copy)]
+pub struct ParseOptions {
+    /// Keep every event's original JSON (needed by `--json`/`--ndjson` output).
+    pub keep_raw: bool,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions { keep_raw: true }
+    }
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Whether the bytes look like something daglog could read (JSON or gzip):
+/// used to pass over READMEs and the like quietly while walking directories.
+pub fn looks_like_export(head: &[u8]) -> bool {
+    if head.starts_with(&GZIP_MAGIC) {
+        return true;
+    }
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    matches!(head.get(skip_ws(head, 0)), Some(b'{' | b'['))
+}
+
+/// Parses one file's bytes (gzip is detected and decompressed).
+pub fn parse_bytes(path: &Path, data: Vec<u8>, opts: ParseOptions) -> Result<ParsedFile, Error> {
+    let bytes = data.len() as u64;
+    let mut data = if data.starts_with(&GZIP_MAGIC) {
+        let mut out = Vec::with_capacity(data.len() * 8);
+        flate2::read::MultiGzDecoder::new(&data[..])
+            .read_to_end(&mut out)
+            .map_err(|source| Error::Gzip {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        out
+    } else {
+        data
+    };
+    if data.starts_with(b"\xef\xbb\xbf") {
+        data.drain(..3);
+    }
+    let buf = Arc::new(data);
+    let mut p = Parser {
+        path,
+        batch: EventBatch::default(),
+        buffer: 0,
+        buf: Arc::clone(&buf),
+        pages: Vec::new(),
+        runs: Vec::new(),
+        problems: Vec::new(),
+        kind: None,
+        scratch: Vec::new(),
+        simd: simd_json::Buffers::default(),
+        fallback_run_id: None,
+    };
+    p.buffer = p.batch.add_buffer(Arc::clone(&buf));
+    p.parse_all()?;
+    let Parser {
+        mut batch,
+        pages,
+        runs,
+        problems,
+        kind,
+        ..
+    } = p;
+    if !opts.keep_raw {
+        batch.forget_raw();
+    }
+    Ok(ParsedFile {
+        path: path.to_path_buf(),
+        kind: kind.unwrap_or(FileKind::Page),
+        batch,
+        pages,
+        runs,
+        problems,
+        bytes,
+    })
+}
+
+struct Parser<'p> {
+    path: &'p Path,
+    batch: EventBatch,
+    buffer: u32,
+    buf: Arc<Vec<u8>>,
+    pages: Vec<PageInfo>,
+    runs: Vec<RunMeta>,
+    problems: Vec<Error>,
+    kind: Option<FileKind>,
+    scratch: Vec<u8>,
+    simd: simd_json::Buffers,
+    fallback_run_id: Option<Option<String>>,
+}
+
+impl Parser<'_> {
+    fn at(&self, byte: usize) -> Location {
+        Location {
+            byte,
+            line: scan::line_of(&self.buf, byte),
+        }
+    }
+
+    fn json_error(&self, e: ScanError) -> Error {
+        if let Err(u) = std::str::from_utf8(&self.buf[..e.offset.min(self.buf.len())]) {
+            return Error::Utf8 {
+                path: self.path.to_path_buf(),
+                at: self.at(u.valid_up_to()),
+            };
+        }
+        Error::Json {
+            path: self.path.to_path_buf(),
+            at: self.at(e.offset),
+            reason: e.reason.to_string(),
+        }
+    }
+
+    fn shape(&self, found: impl Into<String>) -> Error {
+        Error::Shape {
+            path: self.path.to_path_buf(),
+            found: found.into(),
+        }
+    }
+
+    fn set_kind(&mut self, kind: FileKind) {
+        // A file of concatenated values is NDJSON whatever its values are.
+        self.kind = Some(match self.kind {
+            None => kind,
+            Some(k) if k == kind && k != FileKind::Page => k,
+            Some(_) => FileKind::Ndjson,
+        });
+    }
+
+    fn parse_all(&mut self) -> Result<(), Error> {
+        let buf = Arc::clone(&self.buf);
+        let len = buf.len();
+        let first = skip_ws(&buf, 0);
+        if first == len {
+            return Err(Error::Empty {
+                path: self.path.to_path_buf(),
+            });
+        }
+        let first_end = skip_value(&buf, first).map_err(|e| self.json_error(e))?;
+        let next = skip_ws(&buf, first_end);
+        if next == len {
+            return self.value(first, first_end);
+        }
+        let one_line = memchr::memchr(b'\n', &buf[first..first_end]).is_none();
+        if !one_line {
+            // Concatenated pretty documents: read them in turn, any error is fatal.
+            let mut pos = first;
+            while pos < len {
+                let end = skip_value(&buf, pos).map_err(|e| self.json_error(e))?;
+                self.value(pos, end)?;
+                pos = skip_ws(&buf, end);
+            }
+            return Ok(());
+        }
+        // NDJSON: a bad line is reported and the other lines are still read.
+        self.kind = Some(FileKind::Ndjson);
+        let mut start = 0;
+        while start < len {
+            let end = memchr::memchr(b'\n', &buf[start..]).map_or(len, |k| start + k);
+            let s = skip_ws(&buf[..end], start);
+            if s < end {
+                // Scan within the line so a broken line cannot swallow the next ones.
+                let result = skip_value(&buf[..end], s)
+                    .map_err(|e| self.json_error(e))
+                    .and_then(|v_end| {
+                        if skip_ws(&buf[..end], v_end) != end {
+                            Err(self.json_error(ScanError {
+                                offset: skip_ws(&buf, v_end),
+                                reason: "unexpected data after the line's value",
+                            }))
+                        } else {
+                            self.value(s, v_end)
+                        }
+                    });
+                if let Err(e) = result {
+                    self.problems.push(e);
+                }
+            }
+            start = end + 1;
+        }
+        if self.batch.is_empty() && self.runs.is_empty() && !self.problems.is_empty() {
+            return Err(self.problems.remove(0));
+        }
+        Ok(())
+    }
+
+    /// Top-level members of the object at `s`, as (key, value start, value end).
+    fn object(&self, s: usize) -> Result<Vec<(String, usize, usize)>, Error> {
+        let mut out = Vec::new();
+        for_each_member(&self.buf, s, |k, vs, ve| {
+            out.push((String::from_utf8_lossy(k).into_owned(), vs, ve));
+            Ok(())
+        })
+        .map_err(|e| self.json_error(e))?;
+        Ok(out)
+    }
+
+    fn value(&mut self, s: usize, e: usize) -> Result<(), Error> {
+        match self.buf[s] {
+            b'[' => {
+                self.set_kind(FileKind::EventArray);
+                let rows_start = self.batch.len();
+                let page = self.pages.len() as u32;
+                let mut spans = Vec::new();
+                let buf = Arc::clone(&self.buf);
+                for_each_element(&buf, s, |a, b| {
+                    spans.push((a, b));
+                    Ok(())
+                })
+                .map_err(|err| self.json_error(err))?;
+                for (a, b) in spans {
+                    self.event(a, b, page)?;
+                }
+                self.pages.push(PageInfo {
+                    cursor: None,
+                    cursor_value: None,
+                    has_more: None,
+                    rows: rows_start..self.batch.len(),
+                });
+                Ok(())
+            }
+            b'{' => self.object_value(s, e),
+            _ => Err(self.shape("the top-level value is not an object or an array")),
+        }
+    }
+
+    fn object_value(&mut self, s: usize, e: usize) -> Result<(), Error> {
+        let members = self.object(s)?;
+        let has = |k: &str| members.iter().any(|(key, _, _)| key == k);
+        let get = |k: &str| {
+            members
+                .iter()
+                .find(|(key, _, _)| key == k)
+                .map(|m| (m.1, m.2))
+        };
+        if let Some((es, _)) = get("events") {
+            self.set_kind(FileKind::Page);
+            return self.page(es, get("cursor"), get("hasMore"));
+        }
+        if has("data") || (has("errors") && !has("runId")) {
+            return self.graphql(get("data"), get("errors"));
+        }
+        if let Some((rs, _)) = get("response").filter(|_| has("http_status") || has("variables")) {
+            // The shape of `_edge` captures: the request's variables and its response.
+            let inner = self.object(rs)?;
+            let g = |k: &str| {
+                inner
+                    .iter()
+                    .find(|(key, _, _)| key == k)
+                    .map(|m| (m.1, m.2))
+            };
+            return self.graphql(g("data"), g("errors"));
+        }
+        if has("event_list")
+            || self.string_at(get("__class__")).as_deref() == Some("DebugRunPayload")
+        {
+            self.set_kind(FileKind::DebugBundle);
+            let value = self.json_value(s, e)?;
+            let rows_start = self.batch.len();
+            let page = self.pages.len() as u32;
+            debug::convert_bundle(&value, &mut self.batch, &mut self.runs, page)
+                .map_err(|reason| self.shape(reason))?;
+            self.pages.push(PageInfo {
+                cursor: None,
+                cursor_value: None,
+                has_more: Some(false),
+                rows: rows_start..self.batch.len(),
+            });
+            return Ok(());
+        }
+        if has("runOrError")
+            || has("pipelineRunOrError")
+            || has("runsOrError")
+            || has("pipelineRunsOrError")
+        {
+            return self.graphql(Some((s, e)), None);
+        }
+        if has("dagster_event") && has("run_id") {
+            // One `EventLogEntry` per line, as some export scripts write them.
+            self.set_kind(FileKind::Ndjson);
+            let value = self.json_value(s, e)?;
+            let page = self.pages.len() as u32;
+            let rows_start = self.batch.len();
+            debug::convert_entry(&value, &mut self.batch, page).map_err(|reason| Error::Event {
+                path: self.path.to_path_buf(),
+                at: self.at(s),
+                reason,
+            })?;
+            self.push_implicit_page(rows_start);
+            return Ok(());
+        }
+        if has("timestamp") && (has("eventType") || has("__typename") || has("message")) {
+            // A lone event object is a one-line NDJSON file.
+            self.set_kind(FileKind::Ndjson);
+            let page = self.pages.len() as u32;
+            let rows_start = self.batch.len();
+            self.event(s, e, page)?;
+            self.push_implicit_page(rows_start);
+            return Ok(());
+        }
+        let keys: Vec<&str> = members.iter().take(6).map(|(k, _, _)| k.as_str()).collect();
+        Err(self.shape(if keys.is_empty() {
+            "an empty object".to_string()
+        } else {
+            format!(
+                "an object with keys {}{} (expected events, data.logsForRun, runOrError, runsOrError or a debug bundle)",
+                keys.join(", "),
+                if members.len() > keys.len() { ", …" } else { "" }
+            )
+        }))
+    }
+
+    fn push_implicit_page(&mut self, rows_start: usize) {
+        // Consecutive single events share one implicit page.
+        if let Some(last) = self.pages.last_mut()
+            && last.cursor.is_none()
+            && last.rows.end == rows_start
+            && last.has_more.is_none()
+        {
+            last.rows.end = self.batch.len();
+            return;
+        }
+        self.pages.push(PageInfo {
+            cursor: None,
+            cursor_value: None,
+            has_more: None,
+            rows: rows_start..self.batch.len(),
+        });
+    }
+
+    fn json_value(&self, s: usize, e: usize) -> Result<serde_json::Value, Error> {
+        serde_json::from_slice(&self.buf[s..e]).map_err(|err| self.serde_error(s, e, &err))
+    }
+
+    fn serde_error(&self, s: usize, e: usize, err: &serde_json::Error) -> Error {
+        if let Err(u) = std::str::from_utf8(&self.buf[s..e]) {
+            return Error::Utf8 {
+                path: self.path.to_path_buf(),
+                at: self.at(s + u.valid_up_to()),
+            };
+        }
+        // serde_json counts lines and columns within the value.
+        let line = scan::line_of(&self.buf, s) + err.line().saturating_sub(1);
+        Error::Json {
+            path: self.path.to_path_buf(),
+            at: Location { byte: s, line },
+            reason: err.to_string(),
+        }
+    }
+
+    fn string_at(&self, span: Option<(usize, usize)>) -> Option<String> {
+        let (s, e) = span?;
+        serde_json::from_slice::<Option<String>>(&self.buf[s..e])
+            .ok()
+            .flatten()
+    }
+
+    fn graphql(
+        &mut self,
+        data: Option<(usize, usize)>,
+        errors: Option<(usize, usize)>,
+    ) -> Result<(), Error> {
+        let data = data.filter(|&(s, e)| &self.buf[s..e] != b"null");
+        let Some((ds, _)) = data else {
+            let message = errors
+                .and_then(|(s, e)| {
+                    serde_json::from_slice::<serde_json::Value>(&self.buf[s..e]).ok()
+                })
+                .and_then(|v| v.get(0)?.get("message")?.as_str().map(str::to_string))
+                .unwrap_or_else(|| "the response has no data".to_string());
+            return Err(Error::Graphql {
+                path: self.path.to_path_buf(),
+                kind: "errors".into(),
+                message,
+            });
+        };
+        let fields = self.object(ds)?;
+        let get = |k: &str| {
+            fields
+                .iter()
+                .find(|(key, _, _)| key == k)
+                .map(|m| (m.1, m.2))
+        };
+        if let Some((ls, _)) = get("logsForRun") {
+            let conn = self.object(ls)?;
+            let g = |k: &str| conn.iter().find(|(key, _, _)| key == k).map(|m| (m.1, m.2));
+            if let Some((es, _)) = g("events") {
+                self.set_kind(FileKind::GraphqlResponse);
+                return self.page(es, g("cursor"), g("hasMore"));
+            }
+            return Err(Error::Graphql {
+                path: self.path.to_path_buf(),
+                kind: self
+                    .string_at(g("__typename"))
+                    .unwrap_or_else(|| "logsForRun".into()),
+                message: self
+                    .string_at(g("message"))
+                    .unwrap_or_default()
+                    .trim_end()
+                    .to_string(),
+            });
+        }
+        for (key, list) in [
+            ("runOrError", false),
+            ("pipelineRunOrError", false),
+            ("runsOrError", true),
+            ("pipelineRunsOrError", true),
+        ] {
+            if let Some((s, e)) = get(key) {
+                let value = self.json_value(s, e)?;
+                return self.run_meta(&value, list);
+            }
+        }
+        let keys: Vec<&str> = fields.iter().map(|(k, _, _)| k.as_str()).collect();
+        Err(self.shape(format!(
+            "a GraphQL response with data.{} (expected logsForRun, runOrError or runsOrError)",
+            keys.join(", data.")
+        )))
+    }
+
+    fn run_meta(&mut self, value: &serde_json::Value, list: bool) -> Result<(), Error> {
+        let typename = value
+            .get("__typename")
+            .and_then(|t| t.as_str())
+            .unwrap_or("");
+        let error_kind = !typename.is_empty()
+            && !matches!(typename, "Run" | "PipelineRun" | "Runs" | "PipelineRuns");
+        if error_kind {
+            return Err(Error::Graphql {
+                path: self.path.to_path_buf(),
+                kind: typename.to_string(),
+                message: value
+                    .get("message")
+                    .and_then(|m| m.as_str())
+                    .unwrap_or("")
+                    .trim_end()
+                    .to_string(),
+            });
+        }
+        if list {
+            self.set_kind(FileKind::RunList);
+            let results = value
+                .get("results")
+                .and_then(|r| r.as_array())
+                .ok_or_else(|| self.shape("a runsOrError without results"))?;
+            for r in results {
+                self.push_run(r, MetaOrigin::RunsList)?;
+            }
+        } else {
+            self.set_kind(FileKind::RunInfo);
+            self.push_run(value, MetaOrigin::RunOrError)?;
+        }
+        Ok(())
+    }
+
+    fn push_run(&mut self, r: &serde_json::Value, origin: MetaOrigin) -> Result<(), Error> {
+        let s = |k: &str| r.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let run_id = s("runId")
+            .or_else(|| s("id"))
+            .ok_or_else(|| self.shape("a run without runId"))?;
+        self.runs.push(RunMeta {
+            run_id,
+            job_name: s("jobName").or_else(|| s("pipelineName")),
+            status: s("status"),
+            origin,
+            raw: r.clone(),
+        });
+        Ok(())
+    }
+
+    fn page(
+        &mut self,
+        events: usize,
+        cursor: Option<(usize, usize)>,
+        has_more: Option<(usize, usize)>,
+    ) -> Result<(), Error> {
+        let buf = Arc::clone(&self.buf);
+        if buf[events] != b'[' {
+            return Err(self.shape("`events` is not an array"));
+        }
+        let rows_start = self.batch.len();
+        let page = self.pages.len() as u32;
+        let mut spans = Vec::new();
+        for_each_element(&buf, events, |a, b| {
+            spans.push((a, b));
+            Ok(())
+        })
+        .map_err(|e| self.json_error(e))?;
+        for (a, b) in spans {
+            self.event(a, b, page)?;
+        }
+        let cursor = self.string_at(cursor);
+        let cursor_value = cursor.as_deref().and_then(decode_cursor);
+        let has_more = has_more.map(|(s, e)| &buf[s..e] == b"true");
+        self.pages.push(PageInfo {
+            cursor,
+            cursor_value,
+            has_more,
+            rows: rows_start..self.batch.len(),
+        });
+        Ok(())
+    }
+
+    fn run_id_from_path(&mut self) -> Option<String> {
+        if self.fallback_run_id.is_none() {
+            self.fallback_run_id = Some(
+                self.path
+                    .ancestors()
+                    .filter_map(|p| p.file_name()?.to_str())
+                    .find(|name| looks_like_run_id(name))
+                    .map(str::to_string),
+            );
+        }
+        self.fallback_run_id.clone().flatten()
+    }
+
+    fn event(&mut self, s: usize, e: usize, page: u32) -> Result<(), Error> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        scratch.extend_from_slice(&self.buf[s..e]);
+        let result =
+            simd_json::serde::from_slice_with_buffers::<RawEvent<'_>>(&mut scratch, &mut self.simd);
+        let outcome = match result {
+            Ok(raw) => self.push_event(raw, s, e, page),
+            Err(err) => Err(self.simd_error(s, e, &err)),
+        };
+        self.scratch = scratch;
+        outcome
+    }
+
+    fn push_event(
+        &mut self,
+        raw: RawEvent<'_>,
+        s: usize,
+        e: usize,
+        page: u32,
+    ) -> Result<(), Error> {
+        let bad = |this: &Self, reason: String| Error::Event {
+            path: this.path.to_path_buf(),
+            at: this.at(s),
+            reason,
+        };
+        let run_id = match raw.run_id {
+            Some(r) => r.into_owned(),
+            None => self.run_id_from_path().ok_or_else(|| {
+                bad(
+                    self,
+                    "the event has no runId, and no folder of its path is named like one".into(),
+                )
+            })?,
+        };
+        let timestamp_ms = match &raw.timestamp {
+            Some(t) => t
+                .epoch_ms()
+                .ok_or_else(|| bad(self, format!("unreadable timestamp {t:?}")))?,
+            None => return Err(bad(self, "the event has no timestamp".into())),
+        };
+        let level = match &raw.level {
+            Some(l) => l
+                .level()
+                .ok_or_else(|| bad(self, format!("unknown level {l:?}")))?,
+            None => return Err(bad(self, "the event has no level".into())),
+        };
+        let event_type = raw.event_type.as_deref().map(normalize_event_type);
+        let typename = raw
+            .typename
+            .as_deref()
+            .unwrap_or_else(|| typename_for(event_type.as_deref()));
+        let error = raw
+            .error
+            .map(|err| err.into_info(raw.error_source.as_deref()));
+        self.batch.push(
+            &run_id,
+            NewEvent {
+                timestamp_ms,
+                level,
+                event_type: event_type.as_deref(),
+                typename,
+                step_key: raw.step_key.as_deref(),
+                message: raw.message.as_deref().unwrap_or(""),
+                error,
+                field_count: raw.field_count,
+                page,
+            },
+            self.buffer,
+            (s, e),
+        );
+        Ok(())
+    }
+
+    fn simd_error(&self, s: usize, e: usize, err: &simd_json::Error) -> Error {
+        if let Err(u) = std::str::from_utf8(&self.buf[s..e]) {
+            return Error::Utf8 {
+                path: self.path.to_path_buf(),
+                at: self.at(s + u.valid_up_to()),
+            };
+        }
+        let reason = match err.error() {
+            simd_json::ErrorType::Serde(m) => m.clone(),
+            other => format!("{other:?}"),
+        };
+        let offset = (s + err.index()).min(e);
+        Error::Json {
+            path: self.path.to_path_buf(),
+            at: self.at(offset),
+            reason,
+        }
+    }
+}
+
+/// Decodes a Dagster cursor: base64 of `{"type": "STORAGE_ID", "value": N}`.
+pub fn decode_cursor(cursor: &str) -> Option<i64> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(cursor)
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    v.get("value")?.as_i64()
+}
+
+/// Encodes a cursor the way Dagster does.
+pub fn encode_cursor(value: i64) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .encode(format!("{{\"type\": \"STORAGE_ID\", \"value\": {value}}}"))
+}
+
+/// A UUID such as Dagster's run ids (`27a22958-e1b1-4e29-9219-816ec07f7759`).
+pub fn looks_like_run_id(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ParsedFile, Error> {
+        parse_bytes(
+            Path::new("t.json"),
+            text.as_bytes().to_vec(),
+            ParseOptions::default(),
+        )
+    }
+
+    const EV: &str = r#"{"__typename":"LogMessageEvent","runId":"r1","message":"hi","timestamp":"1795501832511","level":"INFO","stepKey":"a","eventType":null}"#;
+
+    #[test]
+    fn a_page_keeps_cursor_and_has_more() {
+        let f = parse(&format!(
+            r#"{{"events":[{EV},{EV}],"cursor":"{}","hasMore":true}}"#,
+            encode_cursor(2)
+        ))
+        .unwrap();
+        assert_eq!(f.kind, FileKind::Page);
+        assert_eq!(f.batch.len(), 2);
+        assert_eq!(f.pages[0].cursor_value, Some(2));
+        assert_eq!(f.pages[0].has_more, Some(true));
+        assert_eq!(f.batch.raw(1), EV.as_bytes());
+        assert_eq!(f.batch.view(0).step_key, Some("a"));
+        assert_eq!(f.batch.view(0).event_type, None);
+    }
+
+    #[test]
+    fn ndjson_reports_a_bad_line_and_keeps_the_rest() {
+        let f = parse(&format!("{EV}\n{{\"runId\": \"r1\", \"timest\n{EV}\n")).unwrap();
+        assert_eq!(f.kind, FileKind::Ndjson);
+        assert_eq!(f.batch.len(), 2);
+        assert_eq!(f.problems.len(), 1);
+        assert!(
+            f.problems[0].to_string().contains("line 2"),
+            "{}",
+            f.problems[0]
+        );
+    }
+
+    #[test]
+    fn graphql_errors_are_named() {
+        let e = parse(r#"{"data":{"logsForRun":{"__typename":"RunNotFoundError","message":"Pipeline run x could not be found."}}}"#).unwrap_err();
+        assert!(
+            matches!(e, Error::Graphql { ref kind, .. } if kind == "RunNotFoundError"),
+            "{e}"
+        );
+        let e = parse(r#"{"errors":[{"message":"Cannot query field"}],"data":null}"#).unwrap_err();
+        assert!(e.to_string().contains("Cannot query field"), "{e}");
+    }
+
+    #[test]
+    fn wrong_shapes_and_truncation() {
+        let e = parse(r#"{"foo": 1}"#).unwrap_err();
+        assert!(e.to_string().contains("not a Dagster export"), "{e}");
+        let text = format!(r#"{{"events":[{EV},{EV}"#);
+        let e = parse(&text).unwrap_err();
+        assert!(
+            matches!(e, Error::Json { at, .. } if at.byte == text.len()),
+            "{e}"
+        );
+        assert!(matches!(parse("  \n").unwrap_err(), Error::Empty { .. }));
+    }
+
+    #[test]
+    fn pipeline_event_types_are_normalised() {
+        let f = parse(r#"[{"runId":"r","message":"m","timestamp":"1795501832511","level":"DEBUG","stepKey":null,"eventType":"PIPELINE_SUCCESS"}]"#).unwrap();
+        assert_eq!(f.batch.view(0).event_type, Some("RUN_SUCCESS"));
+        assert_eq!(f.batch.view(0).typename, "RunSuccessEvent");
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        assert_eq!(
+            decode_cursor("eyJ0eXBlIjogIlNUT1JBR0VfSUQiLCAidmFsdWUiOiA4MX0="),
+            Some(81)
+        );
+        assert_eq!(
+            encode_cursor(81),
+            "eyJ0eXBlIjogIlNUT1JBR0VfSUQiLCAidmFsdWUiOiA4MX0="
+        );
+        assert_eq!(decode_cursor("not-a-cursor"), None);
+    }
+}

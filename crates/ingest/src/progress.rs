@@ -1,0 +1,17 @@
+//! Progress reporting, as a trait: this crate never draws anything itself.
+
+/// Receives progress while an archive is read. Called from several threads.
+pub trait Progress: Send + Sync {
+    /// Reading starts: this many files, this many bytes in all.
+    fn start(&self, _files: u64, _bytes: u64) {}
+    /// One file is done (read and parsed, or skipped).
+    fn file_done(&self, _bytes: u64) {}
+    /// All files are done.
+    fn finish(&self) {}
+}
+
+/// Reports nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}

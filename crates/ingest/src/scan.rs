@@ -1,0 +1,253 @@
+//! A structural JSON scanner over the original bytes.
+//!
+//! simd-json parses in place and rewrites its buffer, and its tape keeps no byte
+//! offsets. Two things need the original bytes: `--json` output, which writes
+//! each event exactly as it was exported, and error messages, which name the
+//! byte where a file goes wrong. The scanner walks the document's structure
+//! without building values (string bodies are skipped with `memchr`), so the
+//! top-level shape can be recognised and every event's span found cheaply; the
+//! spans are then handed to simd-json one event at a time.
+
+use memchr::memchr2;
+
+/// Where and why the scanner stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ScanError {
+    pub(crate) offset: usize,
+    pub(crate) reason: &'static str,
+}
+
+pub(crate) type ScanResult<T> = Result<T, ScanError>;
+
+fn err<T>(offset: usize, reason: &'static str) -> ScanResult<T> {
+    Err(ScanError { offset, reason })
+}
+
+/// Byte offset of the first non-whitespace byte at or after `pos`.
+pub(crate) fn skip_ws(buf: &[u8], mut pos: usize) -> usize {
+    while pos < buf.len() && matches!(buf[pos], b' ' | b'\n' | b'\r' | b'\t') {
+        pos += 1;
+    }
+    pos
+}
+
+/// End (exclusive) of the string whose opening quote is at `pos`.
+fn skip_string(buf: &[u8], pos: usize) -> ScanResult<usize> {
+    let mut i = pos + 1;
+    loop {
+        match memchr2(b'"', b'\\', &buf[i..]) {
+            None => return err(buf.len(), "unexpected end of input inside a string"),
+            Some(k) => {
+                i += k;
+                if buf[i] == b'"' {
+                    return Ok(i + 1);
+                }
+                // A backslash escapes exactly the next byte for structural purposes.
+                i += 2;
+                if i > buf.len() {
+                    return err(buf.len(), "unexpected end of input inside a string");
+                }
+            }
+        }
+    }
+}
+
+/// End (exclusive) of the JSON value that starts at `pos` (no leading whitespace).
+///
+/// Containers are walked iteratively so that deeply nested input cannot
+/// overflow the stack. Scalars are only delimited here; simd-json validates them.
+pub(crate) fn skip_value(buf: &[u8], pos: usize) -> ScanResult<usize> {
+    if pos >= buf.len() {
+        return err(pos, "unexpected end of input, expected a value");
+    }
+    match buf[pos] {
+        b'"' => skip_string(buf, pos),
+        b'{' | b'[' => skip_container(buf, pos),
+        b'}' | b']' | b',' | b':' => err(pos, "expected a value"),
+        _ => {
+            let mut i = pos;
+            while i < buf.len()
+                && !matches!(buf[i], b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')
+            {
+                i += 1;
+            }
+            Ok(i)
+        }
+    }
+}
+
+fn skip_container(buf: &[u8], pos: usize) -> ScanResult<usize> {
+    let mut stack: Vec<u8> = Vec::with_capacity(16);
+    let mut i = pos;
+    while i < buf.len() {
+        match buf[i] {
+            b'"' => {
+                i = skip_string(buf, i)?;
+                continue;
+            }
+            b'{' => stack.push(b'}'),
+            b'[' => stack.push(b']'),
+            c @ (b'}' | b']') => {
+                if stack.pop() != Some(c) {
+                    return err(i, "mismatched closing bracket");
+                }
+                if stack.is_empty() {
+                    return Ok(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    err(buf.len(), "unexpected end of input, the JSON is truncated")
+}
+
+/// Calls `f(key, value_start, value_end)` for each member of the object at `pos`,
+/// and returns the end of the object. Keys are the raw bytes between the quotes.
+pub(crate) fn for_each_member<'a>(
+    buf: &'a [u8],
+    pos: usize,
+    mut f: impl FnMut(&'a [u8], usize, usize) -> ScanResult<()>,
+) -> ScanResult<usize> {
+    if buf.get(pos) != Some(&b'{') {
+        return err(pos, "expected an object");
+    }
+    let mut i = skip_ws(buf, pos + 1);
+    if buf.get(i) == Some(&b'}') {
+        return Ok(i + 1);
+    }
+    loop {
+        if buf.get(i) != Some(&b'"') {
+            return if i >= buf.len() {
+                err(i, "unexpected end of input, the JSON is truncated")
+            } else {
+                err(i, "expected an object key")
+            };
+        }
+        let key_end = skip_string(buf, i)?;
+        let key = &buf[i + 1..key_end - 1];
+        i = skip_ws(buf, key_end);
+        if buf.get(i) != Some(&b':') {
+            return err(i, "expected ':' after an object key");
+        }
+        let start = skip_ws(buf, i + 1);
+        let end = skip_value(buf, start)?;
+        f(key, start, end)?;
+        i = skip_ws(buf, end);
+        match buf.get(i) {
+            Some(b',') => i = skip_ws(buf, i + 1),
+            Some(b'}') => return Ok(i + 1),
+            None => return err(i, "unexpected end of input, the JSON is truncated"),
+            Some(_) => return err(i, "expected ',' or '}' in an object"),
+        }
+    }
+}
+
+/// Calls `f(start, end)` for each element of the array at `pos`, and returns
+/// the end of the array.
+pub(crate) fn for_each_element(
+    buf: &[u8],
+    pos: usize,
+    mut f: impl FnMut(usize, usize) -> ScanResult<()>,
+) -> ScanResult<usize> {
+    if buf.get(pos) != Some(&b'[') {
+        return err(pos, "expected an array");
+    }
+    let mut i = skip_ws(buf, pos + 1);
+    if buf.get(i) == Some(&b']') {
+        return Ok(i + 1);
+    }
+    loop {
+        let end = skip_value(buf, i)?;
+        f(i, end)?;
+        i = skip_ws(buf, end);
+        match buf.get(i) {
+            Some(b',') => i = skip_ws(buf, i + 1),
+            Some(b']') => return Ok(i + 1),
+            None => return err(i, "unexpected end of input, the JSON is truncated"),
+            Some(_) => return err(i, "expected ',' or ']' in an array"),
+        }
+    }
+}
+
+/// Writes `json` without the whitespace between tokens (pretty pages become compact).
+pub fn write_compact(json: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < json.len() {
+        let c = json[i];
+        match c {
+            b' ' | b'\n' | b'\r' | b'\t' => i += 1,
+            b'"' => {
+                let end = skip_string(json, i).unwrap_or(json.len());
+                out.extend_from_slice(&json[i..end]);
+                i = end;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// 1-based line number of byte `offset`, for messages about NDJSON and pretty files.
+pub(crate) fn line_of(buf: &[u8], offset: usize) -> usize {
+    memchr::memchr_iter(b'\n', &buf[..offset.min(buf.len())]).count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_nested_values_and_escaped_quotes() {
+        let doc = br#"{"a": "x\"}y", "b": [1, {"c": "]"}], "d": null} tail"#;
+        assert_eq!(skip_value(doc, 0), Ok(doc.len() - 5));
+    }
+
+    #[test]
+    fn members_and_elements_give_spans() {
+        let doc = br#"{"events": [ {"x":1} , {"y":"}"} ], "hasMore": false}"#;
+        let mut seen = Vec::new();
+        for_each_member(doc, 0, |k, s, e| {
+            seen.push((String::from_utf8_lossy(k).into_owned(), s, e));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen[0].0, "events");
+        assert_eq!(seen[1].0, "hasMore");
+        let (_, s, e) = seen[0];
+        let mut spans = Vec::new();
+        for_each_element(doc, s, |a, b| {
+            spans.push(String::from_utf8_lossy(&doc[a..b]).into_owned());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(e, s + r#"[ {"x":1} , {"y":"}"} ]"#.len());
+        assert_eq!(spans, vec![r#"{"x":1}"#, r#"{"y":"}"}"#]);
+    }
+
+    #[test]
+    fn truncation_is_reported_at_the_end() {
+        let doc = br#"{"events": [{"x": 1}, {"y": "ab"#;
+        let e = for_each_member(doc, 0, |_, _, _| Ok(())).unwrap_err();
+        assert_eq!(e.offset, doc.len());
+        assert!(e.reason.contains("end of input"));
+    }
+
+    #[test]
+    fn mismatched_brackets_are_errors() {
+        assert!(skip_value(b"[1, 2}", 0).is_err());
+        assert!(skip_value(br#""abc\"#, 0).is_err());
+    }
+
+    #[test]
+    fn compact_keeps_string_whitespace() {
+        let mut out = Vec::new();
+        write_compact(
+            b"{\n  \"a b\": [ 1,\t2 ],\n \"c\": \"x\\\" y\"\n}",
+            &mut out,
+        );
+        assert_eq!(out, br#"{"a b":[1,2],"c":"x\" y"}"#);
+    }
+}

@@ -1,0 +1,321 @@
+//! Printers for `daglog logs`.
+
+use std::io::{self, Write};
+
+use daglog_ingest::{EventView, Level, time, write_compact};
+
+use crate::text::{escape_control, first_line};
+
+/// How a page of results ends: the cursor to continue from, and whether there is more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageEnd {
+    /// Feed back as `--cursor` to continue after the last event printed.
+    pub cursor: String,
+    /// More events match after this page.
+    pub has_more: bool,
+}
+
+/// Receives the events of a `logs` result, in order.
+pub trait LogPrinter {
+    /// Before the first event.
+    fn begin(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// One event.
+    fn event(&mut self, ev: &EventView<'_>) -> io::Result<()>;
+    /// After the last event.
+    fn finish(&mut self, end: &PageEnd) -> io::Result<()>;
+}
+
+/// Options for [`HumanLogs`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HumanOptions {
+    /// Colour the level and errors with ANSI escapes.
+    pub color: bool,
+    /// Start each line with the run id's first 8 characters (for several runs).
+    pub show_run: bool,
+}
+
+/// One line per event: time, level, type, step, first line of the message, error chain.
+#[derive(Debug)]
+pub struct HumanLogs<W> {
+    out: W,
+    opts: HumanOptions,
+    line: String,
+}
+
+impl<W: Write> HumanLogs<W> {
+    /// A printer writing to `out`.
+    pub fn new(out: W, opts: HumanOptions) -> Self {
+        HumanLogs {
+            out,
+            opts,
+            line: String::with_capacity(256),
+        }
+    }
+
+    /// The writer back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+fn level_color(level: Level) -> &'static str {
+    match level {
+        Level::Debug => "\x1b[2m",
+        Level::Info => "\x1b[32m",
+        Level::Warning => "\x1b[33m",
+        Level::Error => "\x1b[31m",
+        Level::Critical => "\x1b[1;31m",
+    }
+}
+
+const RESET: &str = "\x1b[0m";
+
+/// Messages longer than this are cut on a terminal line; JSON output keeps them whole.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+fn clip(s: &str) -> (&str, bool) {
+    match s.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((at, _)) => (&s[..at], true),
+        None => (s, false),
+    }
+}
+
+impl<W: Write> LogPrinter for HumanLogs<W> {
+    fn event(&mut self, ev: &EventView<'_>) -> io::Result<()> {
+        use std::fmt::Write as _;
+        let line = &mut self.line;
+        line.clear();
+        if self.opts.show_run {
+            line.push_str(&ev.run_id[..ev.run_id.len().min(8)]);
+            line.push(' ');
+        }
+        line.push_str(&time::format_iso(ev.timestamp_ms));
+        line.push(' ');
+        if self.opts.color {
+            line.push_str(level_color(ev.level));
+        }
+        let _ = write!(line, "{:<8}", ev.level.as_str());
+        if self.opts.color {
+            line.push_str(RESET);
+        }
+        let event_type = ev.event_type.map_or("LOG".into(), escape_control);
+        let _ = write!(line, " {event_type:<22}");
+        if let Some(step) = ev.step_key {
+            let _ = write!(line, " [{}]", escape_control(step));
+        }
+        let (first, more) = first_line(ev.message);
+        let (first, cut) = clip(first);
+        if !first.is_empty() {
+            line.push(' ');
+            line.push_str(&escape_control(first));
+        }
+        if cut {
+            let _ = write!(
+                line,
+                "… ({} chars in all; --json has them)",
+                ev.message.chars().count()
+            );
+        } else if more {
+            line.push_str(" …");
+        }
+        if let Some(err) = ev.error {
+            line.push_str(" — ");
+            if self.opts.color {
+                line.push_str("\x1b[31m");
+            }
+            let summary = err.summary();
+            let (first, more) = first_line(&summary);
+            line.push_str(&escape_control(first));
+            if more {
+                line.push_str(" …");
+            }
+            if self.opts.color {
+                line.push_str(RESET);
+            }
+        }
+        let trimmed = line.trim_end();
+        self.out.write_all(trimmed.as_bytes())?;
+        self.out.write_all(b"\n")
+    }
+
+    fn finish(&mut self, _end: &PageEnd) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Dagster's `logsForRun` shape: `{"events":[…],"cursor":"…","hasMore":bool}`,
+/// each event with its original fields, compact.
+#[derive(Debug)]
+pub struct JsonLogs<W> {
+    out: W,
+    first: bool,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> JsonLogs<W> {
+    /// A printer writing to `out`.
+    pub fn new(out: W) -> Self {
+        JsonLogs {
+            out,
+            first: true,
+            buf: Vec::with_capacity(64 * 1024),
+        }
+    }
+
+    fn flush_if_full(&mut self) -> io::Result<()> {
+        if self.buf.len() >= 60 * 1024 {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> LogPrinter for JsonLogs<W> {
+    fn begin(&mut self) -> io::Result<()> {
+        self.buf.extend_from_slice(b"{\"events\":[");
+        Ok(())
+    }
+
+    fn event(&mut self, ev: &EventView<'_>) -> io::Result<()> {
+        if !self.first {
+            self.buf.push(b',');
+        }
+        self.first = false;
+        write_compact(ev.raw, &mut self.buf);
+        self.flush_if_full()
+    }
+
+    fn finish(&mut self, end: &PageEnd) -> io::Result<()> {
+        self.buf.extend_from_slice(b"],\"cursor\":");
+        serde_json::to_writer(&mut self.buf, &end.cursor).map_err(io::Error::other)?;
+        self.buf.extend_from_slice(if end.has_more {
+            b",\"hasMore\":true}\n"
+        } else {
+            b",\"hasMore\":false}\n"
+        });
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        self.out.flush()
+    }
+}
+
+/// One compact event object per line, with its original fields.
+#[derive(Debug)]
+pub struct NdjsonLogs<W> {
+    out: W,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> NdjsonLogs<W> {
+    /// A printer writing to `out`.
+    pub fn new(out: W) -> Self {
+        NdjsonLogs {
+            out,
+            buf: Vec::with_capacity(64 * 1024),
+        }
+    }
+}
+
+impl<W: Write> LogPrinter for NdjsonLogs<W> {
+    fn event(&mut self, ev: &EventView<'_>) -> io::Result<()> {
+        write_compact(ev.raw, &mut self.buf);
+        self.buf.push(b'\n');
+        if self.buf.len() >= 60 * 1024 {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _end: &PageEnd) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use daglog_ingest::{ParseOptions, parse_bytes};
+    use std::path::Path;
+
+    const PAGE: &str = r#"{"events":[
+      {"__typename":"LogMessageEvent","runId":"27a22958-e1b1-4e29-9219-816ec07f7759","message":"multi\nline \u001b[31m","timestamp":"1795501832511","level":"WARNING","stepKey":"load","eventType":null},
+      {"__typename":"ExecutionStepFailureEvent","runId":"27a22958-e1b1-4e29-9219-816ec07f7759","message":"Execution of step \"load\" failed.","timestamp":"1795501833000","level":"ERROR","stepKey":"load","eventType":"STEP_FAILURE","error":{"message":"dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred while executing op \"load\":\n","className":"DagsterExecutionStepExecutionError","stack":[],"cause":{"message":"ZeroDivisionError: division by zero\n","className":"ZeroDivisionError","stack":[],"cause":null}}}
+    ],"cursor":"x","hasMore":false}"#;
+
+    fn render(p: &mut dyn LogPrinter) {
+        let f = parse_bytes(
+            Path::new("p.json"),
+            PAGE.as_bytes().to_vec(),
+            ParseOptions::default(),
+        )
+        .unwrap();
+        p.begin().unwrap();
+        for row in 0..f.batch.len() {
+            p.event(&f.batch.view(row)).unwrap();
+        }
+        p.finish(&PageEnd {
+            cursor: "eyJ0eXBlIjogIlNUT1JBR0VfSUQiLCAidmFsdWUiOiAyfQ==".into(),
+            has_more: false,
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn human() {
+        let mut out = Vec::new();
+        render(&mut HumanLogs::new(
+            &mut out,
+            HumanOptions {
+                color: false,
+                show_run: true,
+            },
+        ));
+        insta::assert_snapshot!(String::from_utf8(out).unwrap(), @r#"
+        27a22958 2026-11-24T08:30:32.511Z WARNING  LOG                    [load] multi …
+        27a22958 2026-11-24T08:30:33.000Z ERROR    STEP_FAILURE           [load] Execution of step "load" failed. — DagsterExecutionStepExecutionError ← ZeroDivisionError: division by zero
+        "#);
+    }
+
+    #[test]
+    fn human_colour_wraps_only_the_level_and_error() {
+        let mut out = Vec::new();
+        render(&mut HumanLogs::new(
+            &mut out,
+            HumanOptions {
+                color: true,
+                show_run: false,
+            },
+        ));
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("\x1b[31mERROR   \x1b[0m"));
+        assert_eq!(text.matches('\x1b').count(), 6, "{text:?}");
+    }
+
+    #[test]
+    fn json() {
+        let mut out = Vec::new();
+        render(&mut JsonLogs::new(&mut out));
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["events"].as_array().unwrap().len(), 2);
+        assert_eq!(v["hasMore"], false);
+        insta::assert_snapshot!(String::from_utf8(out).unwrap(), @r#"{"events":[{"__typename":"LogMessageEvent","runId":"27a22958-e1b1-4e29-9219-816ec07f7759","message":"multi\nline \u001b[31m","timestamp":"1795501832511","level":"WARNING","stepKey":"load","eventType":null},{"__typename":"ExecutionStepFailureEvent","runId":"27a22958-e1b1-4e29-9219-816ec07f7759","message":"Execution of step \"load\" failed.","timestamp":"1795501833000","level":"ERROR","stepKey":"load","eventType":"STEP_FAILURE","error":{"message":"dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred while executing op \"load\":\n","className":"DagsterExecutionStepExecutionError","stack":[],"cause":{"message":"ZeroDivisionError: division by zero\n","className":"ZeroDivisionError","stack":[],"cause":null}}}],"cursor":"eyJ0eXBlIjogIlNUT1JBR0VfSUQiLCAidmFsdWUiOiAyfQ==","hasMore":false}"#);
+    }
+
+    #[test]
+    fn ndjson() {
+        let mut out = Vec::new();
+        render(&mut NdjsonLogs::new(&mut out));
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 2);
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(v["runId"], "27a22958-e1b1-4e29-9219-816ec07f7759");
+        }
+    }
+}

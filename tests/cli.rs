@@ -1,0 +1,13 @@
+//! End-to-end tests of the `daglog` binary on real Dagster exports
+//! (`fixtures/`), in one test binary. Each module is one area.
+
+// Helpers: running daglog, reading fixtures independently of daglog.
+mod common;
+// Counts per run against the exports' own counts, and merging of re-exports.
+mod counts;
+// Filters and paging against an independent computation over the JSON.
+mod filters;
+// Bad input: one message per bad file, the rest still read, exit statuses.
+mod bad_input;
+// Snapshots of the human, JSON and NDJSON output and of --help.
+mod snapshots;

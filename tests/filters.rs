@@ -1,0 +1,231 @@
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::common::*;
+
+/// All events of the modern fixtures, read independently with serde_json: for
+/// each run the largest `pages/` export (the f1 run's in-progress snapshot is
+/// a prefix of its final export).
+fn all_events() -> Vec<Value> {
+    let mut best: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for dir in run_dirs(&modern()) {
+        let (events, _) = page_events(&dir);
+        let id = dir.file_name().unwrap().to_str().unwrap().to_string();
+        if best.get(&id).is_none_or(|b| b.len() < events.len()) {
+            best.insert(id, events);
+        }
+    }
+    best.into_values().flatten().collect()
+}
+
+fn error_texts(e: &Value, out: &mut Vec<String>) {
+    if e.is_object() {
+        for k in ["message", "className"] {
+            if let Some(s) = e[k].as_str() {
+                out.push(s.to_string());
+            }
+        }
+        error_texts(&e["cause"], out);
+    }
+}
+
+fn level_rank(l: &str) -> u8 {
+    ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+        .iter()
+        .position(|x| *x == l)
+        .unwrap() as u8
+}
+
+fn ts(e: &Value) -> i64 {
+    e["timestamp"].as_str().unwrap().parse().unwrap()
+}
+
+fn check(args: &[&str], keep: impl Fn(&Value) -> bool) {
+    let mut full = vec!["logs", "fixtures/dagster-1.13", "--ndjson"];
+    full.extend_from_slice(args);
+    let out = run(&full);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{args:?}: the _edge errors are reported"
+    );
+    let got = ndjson(&out);
+    let events = all_events();
+    let expected: Vec<&Value> = events.iter().filter(|e| keep(e)).collect();
+    assert!(
+        !expected.is_empty(),
+        "{args:?} selects nothing: a test that cannot fail"
+    );
+    assert_eq!(
+        sorted_identities(&got),
+        sorted_identities(expected),
+        "{args:?}"
+    );
+}
+
+fn event_type(e: &Value) -> &str {
+    e["eventType"].as_str().unwrap_or("")
+}
+
+#[test]
+fn event_type_items_match_types_containing_them() {
+    check(&["--event-type", "FAILURE"], |e| {
+        event_type(e).contains("FAILURE")
+    });
+    check(&["--event-type", "step_start,STEP_SUCCESS"], |e| {
+        ["STEP_START", "STEP_SUCCESS"]
+            .iter()
+            .any(|t| event_type(e).contains(t))
+    });
+    check(&["--event-type", "PIPELINE_FAILURE"], |e| {
+        event_type(e) == "RUN_FAILURE"
+    });
+    check(&["--event-type", "HANDLED_OUTPUT,LOADED_INPUT"], |e| {
+        matches!(event_type(e), "HANDLED_OUTPUT" | "LOADED_INPUT")
+    });
+    // LOG names user log lines, which have no event type (and LOGS_CAPTURED contains it).
+    check(&["--event-type", "LOG"], |e| {
+        e["eventType"].is_null() || event_type(e).contains("LOG")
+    });
+}
+
+#[test]
+fn level_step_and_time_filters() {
+    check(&["--level", "error"], |e| {
+        level_rank(e["level"].as_str().unwrap()) >= 3
+    });
+    check(&["--level", "WARNING"], |e| {
+        level_rank(e["level"].as_str().unwrap()) >= 2
+    });
+    check(&["--step-key", "compute_lifetime_value,score_batch"], |e| {
+        matches!(
+            e["stepKey"].as_str(),
+            Some("compute_lifetime_value" | "score_batch")
+        )
+    });
+    let (since, until) = (1_795_501_870_000_i64, 1_795_501_900_000_i64);
+    check(
+        &["--since", "1795501870000", "--until", "1795501900.000"],
+        |e| ts(e) >= since && ts(e) < until,
+    );
+    // The same window in ISO 8601 (1795501870 s is 2026-11-24T06:31:10Z).
+    check(
+        &[
+            "--since",
+            "2026-11-24T06:31:10Z",
+            "--until",
+            "2026-11-24T07:31:40+01:00",
+        ],
+        |e| ts(e) >= since && ts(e) < until,
+    );
+}
+
+#[test]
+fn grep_searches_messages_and_error_chains() {
+    check(&["--grep", "snowflake|Permission denied"], |e| {
+        let mut texts = vec![e["message"].as_str().unwrap_or("").to_string()];
+        error_texts(&e["error"], &mut texts);
+        texts
+            .iter()
+            .any(|t| t.contains("snowflake") || t.contains("Permission denied"))
+    });
+    check(&["--grep", "ZERODIVISION", "-i"], |e| {
+        let mut texts = vec![e["message"].as_str().unwrap_or("").to_string()];
+        error_texts(&e["error"], &mut texts);
+        texts
+            .iter()
+            .any(|t| t.to_lowercase().contains("zerodivision"))
+    });
+}
+
+#[test]
+fn filters_combine_with_a_run_prefix() {
+    check(
+        &[
+            "--run-id",
+            "5778ed0a",
+            "--event-type",
+            "FAILURE",
+            "--level",
+            "error",
+        ],
+        |e| {
+            e["runId"] == "5778ed0a-91fe-4941-a969-806aba2c7869"
+                && event_type(e).contains("FAILURE")
+                && level_rank(e["level"].as_str().unwrap()) >= 3
+        },
+    );
+}
+
+fn json_page(args: &[&str]) -> Value {
+    let out = run(args);
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", stderr(&out)))
+}
+
+/// Paging with --limit and the returned cursor reassembles the full result,
+/// the last page says hasMore: false, and asking past the end gives nothing.
+#[test]
+fn limit_and_cursor_page_through_the_result() {
+    for (filters, limit) in [
+        (vec!["--run-id", "282de574"], "50"),
+        (vec!["--event-type", "FAILURE"], "3"),
+        (vec!["--run-id", "4fb36135"], "1000"),
+    ] {
+        let mut base = vec!["logs", "fixtures/dagster-1.13", "--json"];
+        base.extend(filters.iter().copied());
+        let full = json_page(&base);
+        let want = full["events"].as_array().unwrap().clone();
+        assert!(
+            want.len() > limit.parse::<usize>().unwrap(),
+            "{filters:?} must need several pages"
+        );
+        assert_eq!(full["hasMore"], false);
+        let mut got = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let mut args = base.clone();
+            args.extend(["--limit", limit]);
+            if let Some(c) = &cursor {
+                args.extend(["--cursor", c.as_str()]);
+            }
+            let page = json_page(&args);
+            got.extend(page["events"].as_array().unwrap().iter().cloned());
+            cursor = Some(page["cursor"].as_str().unwrap().to_string());
+            pages += 1;
+            if page["hasMore"] == false {
+                break;
+            }
+            assert!(pages < 1000);
+        }
+        assert_eq!(got, want, "{filters:?}");
+        // Past the end: nothing more, the same cursor, hasMore false (as Dagster does).
+        let mut args = base.clone();
+        args.extend(["--limit", limit, "--cursor", cursor.as_deref().unwrap()]);
+        let after = json_page(&args);
+        assert_eq!(after["events"].as_array().unwrap().len(), 0);
+        assert_eq!(after["cursor"], cursor.unwrap().as_str());
+        assert_eq!(after["hasMore"], false);
+    }
+}
+
+/// The reference's Workflow 1, step 2-3: the first failure of a failed run,
+/// as `jq '.events[0]'` would take it.
+#[test]
+fn reference_workflow_first_failure() {
+    let v = json_page(&[
+        "logs",
+        "fixtures/dagster-1.13",
+        "--run-id",
+        "0f246d01",
+        "--event-type",
+        "FAILURE",
+        "--json",
+    ]);
+    let first = &v["events"][0];
+    assert_eq!(first["eventType"], "STEP_FAILURE");
+    assert_eq!(first["stepKey"], "fetch_sales");
+    assert_eq!(first["error"]["cause"]["className"], "ZeroDivisionError");
+}
