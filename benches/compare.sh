@@ -27,7 +27,7 @@ log() { echo "compare: $*" >&2; }
 
 command -v jq >/dev/null || { log "jq is required"; exit 1; }
 
-if [[ ! -f $CORPUS/MANIFEST.json ]]; then
+if [[ ! -f $CORPUS/.manifest.json ]]; then
     log "no corpus at $CORPUS, building one of $SIZE"
     python3 benches/make_corpus.py --out "$CORPUS" --size "$SIZE" >&2
 fi
@@ -78,7 +78,7 @@ sys.exit(rc)' "$cmd")
     fi
 }
 
-BYTES=$(jq -r .bytes "$CORPUS/MANIFEST.json")
+BYTES=$(jq -r .bytes "$CORPUS/.manifest.json")
 # ru_maxrss occasionally comes back absurd on this VM's kernel (tens of GB for a 5 MB jq);
 # readings above physical memory are dropped rather than reported.
 MEM_KB=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)
@@ -111,7 +111,7 @@ bench() {
 
 # ---------------------------------------------------------------- commands
 
-# Only page files: the corpus root also holds MANIFEST.json.
+# Only page files: the corpus root also holds .manifest.json.
 PAGES="find '$CORPUS' -path '*/pages/page-*.json' -print0"
 JQ_SEQ="$PAGES | xargs -0 jq -c"
 # -n bounds each jq's file list so the work spreads over JQ_PAR processes.
@@ -121,7 +121,7 @@ FAIL_FILTER='.events[] | select(.eventType != null and (.eventType|contains("FAI
 # Canonical projection used to compare event streams regardless of order and formatting.
 canon() { jq -r '[.runId,.timestamp,.eventType,.stepKey]|@tsv' "$1" | LC_ALL=C sort | md5sum | cut -c1-12; }
 
-EXPECT_EVENTS=$(jq -r .events "$CORPUS/MANIFEST.json")
+EXPECT_EVENTS=$(jq -r .events "$CORPUS/.manifest.json")
 Q1="Q1 count all events" Q2="Q2 failure events as NDJSON" Q3="Q3 write everything as JSON"
 Q1_TOOLS=() Q2_TOOLS=() Q3_TOOLS=()
 
@@ -191,13 +191,13 @@ cat <<EOF
 
 ## Corpus
 
-\`$CORPUS\`: $(jq -r '"\(.files) page files, \(.bytes) bytes (\(.bytes / 1e6 | floor) MB), \(.events) events, \(.runs) runs, \(.compact_replicas) compact + \(.pretty_replicas) pretty replicas"' "$CORPUS/MANIFEST.json")
+\`$CORPUS\`: $(jq -r '"\(.files) page files, \(.bytes) bytes (\(.bytes / 1e6 | floor) MB), \(.events) events, \(.runs) runs, \(.compact_replicas) compact + \(.pretty_replicas) pretty replicas"' "$CORPUS/.manifest.json")
 
 ## Results
 
 Median wall time of $RUNS runs after 1 warm-up (warm page cache). Throughput = corpus bytes / median (MB = 10^6 B).
 Peak RSS = largest single process of the pipeline, max over the timed runs (MB = 2^20 B).
-Q1 answer = event count (checked against MANIFEST.json); Q2 answer = md5 prefix of the sorted
+Q1 answer = event count (checked against .manifest.json); Q2 answer = md5 prefix of the sorted
 \`runId, timestamp, eventType, stepKey\` tuples (checked against jq).
 
 | tool | question | median s | MB/s | peak RSS MB | answer |

@@ -15,7 +15,7 @@ real Dagster exports (see ../shared/dagster-exports/README.md). Each replica:
 Layout (the ``<runId>`` level is kept because k1/l/n hold several runs per case,
 whose page files would otherwise collide; ``g<NNN>`` keeps directories under ~1000 entries)::
 
-    <out>/MANIFEST.json
+    <out>/.manifest.json
     <out>/g<NNN>/r<NNNNNN>/<case>/<new runId>/pages/page-NNNN.json
 
 The substitutions keep every string the same length (36-char UUIDs, 13-digit
@@ -75,6 +75,11 @@ def load_templates(exports: Path) -> list[tuple[str, str, str, str]]:
     for page in sorted(exports.glob("*/*/pages/page-*.json")):
         run_id, case = page.parent.parent.name, page.parent.parent.parent.name
         if not UUID_RE.match(run_id):
+            continue
+        # The in-progress snapshot is a second export of the f1 run: daglog
+        # rightly merges it into the final export, jq would count it twice.
+        # Leaving it out keeps every question's answer the same for every tool.
+        if "in_progress_snapshot" in case:
             continue
         templates.append((case, run_id, page.name, page.read_text(encoding="utf-8")))
     if not templates:
@@ -175,7 +180,7 @@ def clear(out: Path) -> None:
     """Remove a previous (possibly partial) corpus, but never anything we did not write."""
     if not out.exists():
         return
-    foreign = [n for n in os.listdir(out) if n not in ("MANIFEST.json", "MANIFEST.tmp") and not GROUP_RE.match(n)]
+    foreign = [n for n in os.listdir(out) if n not in (".manifest.json", ".manifest.tmp") and not GROUP_RE.match(n)]
     if foreign:
         sys.exit(f"make_corpus: {out} holds files this script did not write ({foreign[:3]}); "
                  "refusing to delete it. Pick another --out or clean it up.")
@@ -210,7 +215,7 @@ def main() -> None:
     fp = fingerprint(templates)
 
     # Reuse: same parameters and inputs, and the files on disk still add up.
-    manifest_path = out / "MANIFEST.json"
+    manifest_path = out / ".manifest.json"
     if manifest_path.exists():
         try:
             m = json.loads(manifest_path.read_text())

@@ -95,6 +95,39 @@ pub(crate) fn class_from_message(message: &str) -> Option<String> {
     plausible.then(|| short.to_string())
 }
 
+/// A string borrowed from the (unescaped in place) input whenever possible.
+///
+/// serde's own `Cow<str>` always allocates; simd-json can hand out borrowed
+/// strings even for escaped ones, so this visitor takes them as they come.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Str<'a>(pub(crate) Cow<'a, str>);
+
+impl std::ops::Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// A timestamp as exported: a string (ms, seconds or ISO 8601) or a number.
 #[derive(Debug)]
 pub(crate) enum RawTime<'a> {
@@ -168,11 +201,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawLevel<'a> {
 #[derive(Debug, Deserialize)]
 pub(crate) struct RawError<'a> {
     #[serde(borrow, default)]
-    message: Option<Cow<'a, str>>,
+    message: Option<Str<'a>>,
     #[serde(borrow, default, rename = "className")]
-    class_name: Option<Cow<'a, str>>,
+    class_name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    stack: Option<Vec<Cow<'a, str>>>,
+    stack: Option<Vec<Str<'a>>>,
     #[serde(borrow, default)]
     cause: Option<Box<RawError<'a>>>,
 }
@@ -182,7 +215,7 @@ impl RawError<'_> {
         let stack = self
             .stack
             .as_ref()
-            .map(|s| s.iter().map(|f| f.to_string()).collect())
+            .map(|s| s.iter().map(|f| f.0.to_string()).collect())
             .unwrap_or_default();
         let mut chain = Vec::new();
         let mut next = Some(self);
@@ -214,15 +247,15 @@ pub(crate) fn link(class_name: Option<&str>, message: Option<&str>) -> ErrorLink
 /// skipped here and kept, byte for byte, in the event's original JSON.
 #[derive(Debug, Default)]
 pub(crate) struct RawEvent<'a> {
-    pub(crate) typename: Option<Cow<'a, str>>,
-    pub(crate) run_id: Option<Cow<'a, str>>,
-    pub(crate) message: Option<Cow<'a, str>>,
+    pub(crate) typename: Option<Str<'a>>,
+    pub(crate) run_id: Option<Str<'a>>,
+    pub(crate) message: Option<Str<'a>>,
     pub(crate) timestamp: Option<RawTime<'a>>,
     pub(crate) level: Option<RawLevel<'a>>,
-    pub(crate) step_key: Option<Cow<'a, str>>,
-    pub(crate) event_type: Option<Cow<'a, str>>,
+    pub(crate) step_key: Option<Str<'a>>,
+    pub(crate) event_type: Option<Str<'a>>,
     pub(crate) error: Option<RawError<'a>>,
-    pub(crate) error_source: Option<Cow<'a, str>>,
+    pub(crate) error_source: Option<Str<'a>>,
     /// How many top-level fields the object had: the richer copy of a
     /// duplicated event is the one with more.
     pub(crate) field_count: u16,
@@ -238,9 +271,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawEvent<'a> {
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
                 let mut ev = RawEvent::default();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                while let Some(key) = map.next_key::<Str<'de>>()? {
                     ev.field_count = ev.field_count.saturating_add(1);
-                    match key.as_ref() {
+                    match &*key {
                         "__typename" => ev.typename = map.next_value()?,
                         "runId" => ev.run_id = map.next_value()?,
                         "message" => ev.message = map.next_value()?,

@@ -7,6 +7,9 @@
 //! list. Events are located by the structural scanner and parsed one by one
 //! with simd-json, so the original bytes of each stay available for output.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -16,7 +19,7 @@ use crate::batch::{EventBatch, NewEvent};
 use crate::debug;
 use crate::error::{Error, Location};
 use crate::event::RawEvent;
-use crate::scan::{self, ScanError, for_each_element, for_each_member, skip_value, skip_ws};
+use crate::scan::{self, ScanError, for_each_element, for_each_member_consuming, skip_value, skip_ws};
 use crate::schema::{normalize_event_type, typename_for};
 
 /// What kind of export a file turned out to be.
@@ -161,6 +164,7 @@ pub fn parse_bytes(path: &Path, data: Vec<u8>, opts: ParseOptions) -> Result<Par
         scratch: Vec::new(),
         simd: simd_json::Buffers::default(),
         fallback_run_id: None,
+        scanned: RefCell::new(HashMap::new()),
     };
     p.buffer = p.batch.add_buffer(Arc::clone(&buf));
     p.parse_all()?;
@@ -198,6 +202,45 @@ struct Parser<'p> {
     scratch: Vec<u8>,
     simd: simd_json::Buffers,
     fallback_run_id: Option<Option<String>>,
+    /// What the single structural pass already found inside values it
+    /// descended into (keyed by the value's start), so nothing is scanned twice.
+    scanned: RefCell<HashMap<usize, Scanned>>,
+}
+
+enum Scanned {
+    Members(Vec<(String, usize, usize)>),
+    Elements(Vec<(usize, usize)>),
+}
+
+type Members = Vec<(String, usize, usize)>;
+
+/// Scans an object's members once. The events array's elements and the
+/// objects an export nests them in (`data`, `logsForRun`, `response`) are
+/// scanned during the same pass and remembered in `found`.
+fn scan_members(buf: &[u8], s: usize, found: &mut HashMap<usize, Scanned>) -> Result<(Members, usize), ScanError> {
+    let mut out = Vec::new();
+    let end = for_each_member_consuming(buf, s, |k, vs| {
+        let ve = match (k, buf[vs]) {
+            (b"events", b'[') => {
+                let mut spans = Vec::new();
+                let end = for_each_element(buf, vs, |a, b| {
+                    spans.push((a, b));
+                    Ok(())
+                })?;
+                found.insert(vs, Scanned::Elements(spans));
+                end
+            }
+            (b"data" | b"logsForRun" | b"response", b'{') => {
+                let (members, end) = scan_members(buf, vs, found)?;
+                found.insert(vs, Scanned::Members(members));
+                end
+            }
+            _ => skip_value(buf, vs)?,
+        };
+        out.push((String::from_utf8_lossy(k).into_owned(), vs, ve));
+        Ok(ve)
+    })?;
+    Ok((out, end))
 }
 
 impl Parser<'_> {
@@ -296,14 +339,45 @@ impl Parser<'_> {
     }
 
     /// Top-level members of the object at `s`, as (key, value start, value end).
-    fn object(&self, s: usize) -> Result<Vec<(String, usize, usize)>, Error> {
-        let mut out = Vec::new();
-        for_each_member(&self.buf, s, |k, vs, ve| {
-            out.push((String::from_utf8_lossy(k).into_owned(), vs, ve));
+    fn object(&self, s: usize) -> Result<Members, Error> {
+        if let Some(Scanned::Members(m)) = self.scanned.borrow_mut().remove(&s) {
+            return Ok(m);
+        }
+        let mut found = HashMap::new();
+        let (members, _) = scan_members(&self.buf, s, &mut found).map_err(|e| self.json_error(e))?;
+        self.scanned.borrow_mut().extend(found);
+        Ok(members)
+    }
+
+    fn elements(&self, s: usize) -> Result<Vec<(usize, usize)>, Error> {
+        if let Some(Scanned::Elements(spans)) = self.scanned.borrow_mut().remove(&s) {
+            return Ok(spans);
+        }
+        let mut spans = Vec::new();
+        for_each_element(&self.buf, s, |a, b| {
+            spans.push((a, b));
             Ok(())
         })
         .map_err(|e| self.json_error(e))?;
-        Ok(out)
+        Ok(spans)
+    }
+
+    /// Parses a whole array of events in one simd-json call; if that fails,
+    /// event by event, to name the one that is broken.
+    fn events(&mut self, array: (usize, usize), spans: &[(usize, usize)], page: u32) -> Result<(), Error> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        scratch.extend_from_slice(&self.buf[array.0..array.1]);
+        let parsed = simd_json::serde::from_slice_with_buffers::<Vec<RawEvent<'_>>>(&mut scratch, &mut self.simd);
+        let outcome = match parsed {
+            Ok(events) if events.len() == spans.len() => events
+                .into_iter()
+                .zip(spans)
+                .try_for_each(|(raw, &(a, b))| self.push_event(raw, a, b, page)),
+            _ => spans.iter().try_for_each(|&(a, b)| self.event(a, b, page)),
+        };
+        self.scratch = scratch;
+        outcome
     }
 
     fn value(&mut self, s: usize, e: usize) -> Result<(), Error> {
@@ -312,16 +386,8 @@ impl Parser<'_> {
                 self.set_kind(FileKind::EventArray);
                 let rows_start = self.batch.len();
                 let page = self.pages.len() as u32;
-                let mut spans = Vec::new();
-                let buf = Arc::clone(&self.buf);
-                for_each_element(&buf, s, |a, b| {
-                    spans.push((a, b));
-                    Ok(())
-                })
-                .map_err(|err| self.json_error(err))?;
-                for (a, b) in spans {
-                    self.event(a, b, page)?;
-                }
+                let spans = self.elements(s)?;
+                self.events((s, e), &spans, page)?;
                 self.pages.push(PageInfo {
                     cursor: None,
                     cursor_value: None,
@@ -344,9 +410,9 @@ impl Parser<'_> {
                 .find(|(key, _, _)| key == k)
                 .map(|m| (m.1, m.2))
         };
-        if let Some((es, _)) = get("events") {
+        if let Some(events) = get("events") {
             self.set_kind(FileKind::Page);
-            return self.page(es, get("cursor"), get("hasMore"));
+            return self.page(events, get("cursor"), get("hasMore"));
         }
         if has("data") || (has("errors") && !has("runId")) {
             return self.graphql(get("data"), get("errors"));
@@ -495,9 +561,9 @@ impl Parser<'_> {
         if let Some((ls, _)) = get("logsForRun") {
             let conn = self.object(ls)?;
             let g = |k: &str| conn.iter().find(|(key, _, _)| key == k).map(|m| (m.1, m.2));
-            if let Some((es, _)) = g("events") {
+            if let Some(events) = g("events") {
                 self.set_kind(FileKind::GraphqlResponse);
-                return self.page(es, g("cursor"), g("hasMore"));
+                return self.page(events, g("cursor"), g("hasMore"));
             }
             return Err(Error::Graphql {
                 path: self.path.to_path_buf(),
@@ -581,25 +647,18 @@ impl Parser<'_> {
 
     fn page(
         &mut self,
-        events: usize,
+        events: (usize, usize),
         cursor: Option<(usize, usize)>,
         has_more: Option<(usize, usize)>,
     ) -> Result<(), Error> {
         let buf = Arc::clone(&self.buf);
-        if buf[events] != b'[' {
+        if buf[events.0] != b'[' {
             return Err(self.shape("`events` is not an array"));
         }
         let rows_start = self.batch.len();
         let page = self.pages.len() as u32;
-        let mut spans = Vec::new();
-        for_each_element(&buf, events, |a, b| {
-            spans.push((a, b));
-            Ok(())
-        })
-        .map_err(|e| self.json_error(e))?;
-        for (a, b) in spans {
-            self.event(a, b, page)?;
-        }
+        let spans = self.elements(events.0)?;
+        self.events(events, &spans, page)?;
         let cursor = self.string_at(cursor);
         let cursor_value = cursor.as_deref().and_then(decode_cursor);
         let has_more = has_more.map(|(s, e)| &buf[s..e] == b"true");
@@ -652,13 +711,13 @@ impl Parser<'_> {
             reason,
         };
         let run_id = match raw.run_id {
-            Some(r) => r.into_owned(),
-            None => self.run_id_from_path().ok_or_else(|| {
+            Some(r) => r.0,
+            None => Cow::Owned(self.run_id_from_path().ok_or_else(|| {
                 bad(
                     self,
                     "the event has no runId, and no folder of its path is named like one".into(),
                 )
-            })?,
+            })?),
         };
         let timestamp_ms = match &raw.timestamp {
             Some(t) => t

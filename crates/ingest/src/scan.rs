@@ -104,10 +104,25 @@ fn skip_container(buf: &[u8], pos: usize) -> ScanResult<usize> {
 
 /// Calls `f(key, value_start, value_end)` for each member of the object at `pos`,
 /// and returns the end of the object. Keys are the raw bytes between the quotes.
+#[cfg(test)]
 pub(crate) fn for_each_member<'a>(
     buf: &'a [u8],
     pos: usize,
     mut f: impl FnMut(&'a [u8], usize, usize) -> ScanResult<()>,
+) -> ScanResult<usize> {
+    for_each_member_consuming(buf, pos, |key, start| {
+        let end = skip_value(buf, start)?;
+        f(key, start, end)?;
+        Ok(end)
+    })
+}
+
+/// Like [`for_each_member`], but `f(key, value_start)` reads the value itself
+/// and returns its end, so a value of interest is scanned only once.
+pub(crate) fn for_each_member_consuming<'a>(
+    buf: &'a [u8],
+    pos: usize,
+    mut f: impl FnMut(&'a [u8], usize) -> ScanResult<usize>,
 ) -> ScanResult<usize> {
     if buf.get(pos) != Some(&b'{') {
         return err(pos, "expected an object");
@@ -131,8 +146,10 @@ pub(crate) fn for_each_member<'a>(
             return err(i, "expected ':' after an object key");
         }
         let start = skip_ws(buf, i + 1);
-        let end = skip_value(buf, start)?;
-        f(key, start, end)?;
+        if start >= buf.len() {
+            return err(start, "unexpected end of input, expected a value");
+        }
+        let end = f(key, start)?;
         i = skip_ws(buf, end);
         match buf.get(i) {
             Some(b',') => i = skip_ws(buf, i + 1),

@@ -277,8 +277,8 @@ mod tests {
             },
         ));
         insta::assert_snapshot!(String::from_utf8(out).unwrap(), @r#"
-        27a22958 2026-11-24T08:30:32.511Z WARNING  LOG                    [load] multi …
-        27a22958 2026-11-24T08:30:33.000Z ERROR    STEP_FAILURE           [load] Execution of step "load" failed. — DagsterExecutionStepExecutionError ← ZeroDivisionError: division by zero
+        27a22958 2026-11-24T06:30:32.511Z WARNING  LOG                    [load] multi …
+        27a22958 2026-11-24T06:30:33.000Z ERROR    STEP_FAILURE           [load] Execution of step "load" failed. — DagsterExecutionStepExecutionError ← ZeroDivisionError: division by zero
         "#);
     }
 
