@@ -19,7 +19,9 @@ use crate::batch::{EventBatch, NewEvent};
 use crate::debug;
 use crate::error::{Error, Location};
 use crate::event::RawEvent;
-use crate::scan::{self, ScanError, for_each_element, for_each_member_consuming, skip_value, skip_ws};
+use crate::scan::{
+    self, ScanError, for_each_element, for_each_member_consuming, skip_value, skip_ws,
+};
 use crate::schema::{normalize_event_type, typename_for};
 
 /// What kind of export a file turned out to be.
@@ -217,7 +219,11 @@ type Members = Vec<(String, usize, usize)>;
 /// Scans an object's members once. The events array's elements and the
 /// objects an export nests them in (`data`, `logsForRun`, `response`) are
 /// scanned during the same pass and remembered in `found`.
-fn scan_members(buf: &[u8], s: usize, found: &mut HashMap<usize, Scanned>) -> Result<(Members, usize), ScanError> {
+fn scan_members(
+    buf: &[u8],
+    s: usize,
+    found: &mut HashMap<usize, Scanned>,
+) -> Result<(Members, usize), ScanError> {
     let mut out = Vec::new();
     let end = for_each_member_consuming(buf, s, |k, vs| {
         let ve = match (k, buf[vs]) {
@@ -344,7 +350,8 @@ impl Parser<'_> {
             return Ok(m);
         }
         let mut found = HashMap::new();
-        let (members, _) = scan_members(&self.buf, s, &mut found).map_err(|e| self.json_error(e))?;
+        let (members, _) =
+            scan_members(&self.buf, s, &mut found).map_err(|e| self.json_error(e))?;
         self.scanned.borrow_mut().extend(found);
         Ok(members)
     }
@@ -364,11 +371,19 @@ impl Parser<'_> {
 
     /// Parses a whole array of events in one simd-json call; if that fails,
     /// event by event, to name the one that is broken.
-    fn events(&mut self, array: (usize, usize), spans: &[(usize, usize)], page: u32) -> Result<(), Error> {
+    fn events(
+        &mut self,
+        array: (usize, usize),
+        spans: &[(usize, usize)],
+        page: u32,
+    ) -> Result<(), Error> {
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
         scratch.extend_from_slice(&self.buf[array.0..array.1]);
-        let parsed = simd_json::serde::from_slice_with_buffers::<Vec<RawEvent<'_>>>(&mut scratch, &mut self.simd);
+        let parsed = simd_json::serde::from_slice_with_buffers::<Vec<RawEvent<'_>>>(
+            &mut scratch,
+            &mut self.simd,
+        );
         let outcome = match parsed {
             Ok(events) if events.len() == spans.len() => events
                 .into_iter()
