@@ -9,6 +9,20 @@
 //! [`JsonLogs`] (the `{"events":[…],"cursor":…,"hasMore":…}` shape of Dagster's
 //! `logsForRun`, each event with its original fields) and [`NdjsonLogs`] (one
 //! event per line).
+//!
+//! ```
+//! use daglog_ingest::{ParseOptions, parse_bytes};
+//! use daglog_report::{LogPrinter, NdjsonLogs, PageEnd};
+//!
+//! let page = br#"{"events":[{"runId":"r1","message":"hi","timestamp":"1795501832511",
+//!     "level":"INFO","stepKey":null,"eventType":null}],"cursor":"c","hasMore":false}"#;
+//! let file = parse_bytes("page.json".as_ref(), page.to_vec(), ParseOptions::default()).unwrap();
+//! let mut printer = NdjsonLogs::new(Vec::new());
+//! printer.event(&file.batch.view(0)).unwrap();
+//! printer.finish(&PageEnd { cursor: "c".into(), has_more: false }).unwrap();
+//! # let out = String::from_utf8(printer.into_inner()).unwrap();
+//! # assert_eq!(out, "{\"runId\":\"r1\",\"message\":\"hi\",\"timestamp\":\"1795501832511\",\"level\":\"INFO\",\"stepKey\":null,\"eventType\":null}\n");
+//! ```
 
 #![deny(missing_docs)]
 

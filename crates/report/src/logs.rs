@@ -217,6 +217,11 @@ impl<W: Write> NdjsonLogs<W> {
             buf: Vec::with_capacity(64 * 1024),
         }
     }
+
+    /// The writer back (call after [`LogPrinter::finish`]).
+    pub fn into_inner(self) -> W {
+        self.out
+    }
 }
 
 impl<W: Write> LogPrinter for NdjsonLogs<W> {
