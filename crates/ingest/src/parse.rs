@@ -4,8 +4,9 @@
 //! recognised by its keys, never by the file's name: an EventConnection page,
 //! a raw GraphQL response, a bare array of events, a single event (NDJSON), a
 //! `dagster debug export` bundle, `runOrError` run info or a `runsOrError`
-//! list. Events are located by the structural scanner and parsed one by one
-//! with simd-json, so the original bytes of each stay available for output.
+//! list. One structural pass locates every event's bytes, so the original of
+//! each stays available for output; simd-json then parses a page's events in
+//! one call (falling back to one event at a time to name a broken one).
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -19,9 +20,7 @@ use crate::batch::{EventBatch, NewEvent};
 use crate::debug;
 use crate::error::{Error, Location};
 use crate::event::RawEvent;
-use crate::scan::{
-    self, ScanError, for_each_element, for_each_member_consuming, skip_value, skip_ws,
-};
+use crate::scan::{self, ScanError, element_spans, for_each_member_consuming, skip_value, skip_ws};
 use crate::schema::{normalize_event_type, typename_for};
 
 /// What kind of export a file turned out to be.
@@ -209,12 +208,13 @@ struct Parser<'p> {
     scanned: RefCell<HashMap<usize, Scanned>>,
 }
 
+/// An object's members as (key, value start, value end).
+type Members = Vec<(String, usize, usize)>;
+
 enum Scanned {
-    Members(Vec<(String, usize, usize)>),
+    Members(Members),
     Elements(Vec<(usize, usize)>),
 }
-
-type Members = Vec<(String, usize, usize)>;
 
 /// Scans an object's members once. The events array's elements and the
 /// objects an export nests them in (`data`, `logsForRun`, `response`) are
@@ -228,11 +228,7 @@ fn scan_members(
     let end = for_each_member_consuming(buf, s, |k, vs| {
         let ve = match (k, buf[vs]) {
             (b"events", b'[') => {
-                let mut spans = Vec::new();
-                let end = for_each_element(buf, vs, |a, b| {
-                    spans.push((a, b));
-                    Ok(())
-                })?;
+                let (spans, end) = element_spans(buf, vs)?;
                 found.insert(vs, Scanned::Elements(spans));
                 end
             }
@@ -360,13 +356,9 @@ impl Parser<'_> {
         if let Some(Scanned::Elements(spans)) = self.scanned.borrow_mut().remove(&s) {
             return Ok(spans);
         }
-        let mut spans = Vec::new();
-        for_each_element(&self.buf, s, |a, b| {
-            spans.push((a, b));
-            Ok(())
-        })
-        .map_err(|e| self.json_error(e))?;
-        Ok(spans)
+        element_spans(&self.buf, s)
+            .map(|(spans, _)| spans)
+            .map_err(|e| self.json_error(e))
     }
 
     /// Parses a whole array of events in one simd-json call; if that fails,

@@ -102,23 +102,10 @@ fn skip_container(buf: &[u8], pos: usize) -> ScanResult<usize> {
     err(buf.len(), "unexpected end of input, the JSON is truncated")
 }
 
-/// Calls `f(key, value_start, value_end)` for each member of the object at `pos`,
-/// and returns the end of the object. Keys are the raw bytes between the quotes.
-#[cfg(test)]
-pub(crate) fn for_each_member<'a>(
-    buf: &'a [u8],
-    pos: usize,
-    mut f: impl FnMut(&'a [u8], usize, usize) -> ScanResult<()>,
-) -> ScanResult<usize> {
-    for_each_member_consuming(buf, pos, |key, start| {
-        let end = skip_value(buf, start)?;
-        f(key, start, end)?;
-        Ok(end)
-    })
-}
-
-/// Like [`for_each_member`], but `f(key, value_start)` reads the value itself
-/// and returns its end, so a value of interest is scanned only once.
+/// Calls `f(key, value_start)` for each member of the object at `pos`; `f`
+/// reads the value itself (with [`skip_value`] when it does not care) and
+/// returns its end, so a value of interest is scanned only once. Keys are the
+/// raw bytes between the quotes. Returns the end of the object.
 pub(crate) fn for_each_member_consuming<'a>(
     buf: &'a [u8],
     pos: usize,
@@ -187,6 +174,16 @@ pub(crate) fn for_each_element(
     }
 }
 
+/// The spans of the elements of the array at `pos`, and the array's end.
+pub(crate) fn element_spans(buf: &[u8], pos: usize) -> ScanResult<(Vec<(usize, usize)>, usize)> {
+    let mut spans = Vec::new();
+    let end = for_each_element(buf, pos, |a, b| {
+        spans.push((a, b));
+        Ok(())
+    })?;
+    Ok((spans, end))
+}
+
 /// Writes `json` without the whitespace between tokens (pretty pages become compact).
 pub fn write_compact(json: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
@@ -226,20 +223,20 @@ mod tests {
     fn members_and_elements_give_spans() {
         let doc = br#"{"events": [ {"x":1} , {"y":"}"} ], "hasMore": false}"#;
         let mut seen = Vec::new();
-        for_each_member(doc, 0, |k, s, e| {
+        for_each_member_consuming(doc, 0, |k, s| {
+            let e = skip_value(doc, s)?;
             seen.push((String::from_utf8_lossy(k).into_owned(), s, e));
-            Ok(())
+            Ok(e)
         })
         .unwrap();
         assert_eq!(seen[0].0, "events");
         assert_eq!(seen[1].0, "hasMore");
         let (_, s, e) = seen[0];
-        let mut spans = Vec::new();
-        for_each_element(doc, s, |a, b| {
-            spans.push(String::from_utf8_lossy(&doc[a..b]).into_owned());
-            Ok(())
-        })
-        .unwrap();
+        let (found, _) = element_spans(doc, s).unwrap();
+        let spans: Vec<String> = found
+            .iter()
+            .map(|&(a, b)| String::from_utf8_lossy(&doc[a..b]).into_owned())
+            .collect();
         assert_eq!(e, s + r#"[ {"x":1} , {"y":"}"} ]"#.len());
         assert_eq!(spans, vec![r#"{"x":1}"#, r#"{"y":"}"}"#]);
     }
@@ -247,7 +244,7 @@ mod tests {
     #[test]
     fn truncation_is_reported_at_the_end() {
         let doc = br#"{"events": [{"x": 1}, {"y": "ab"#;
-        let e = for_each_member(doc, 0, |_, _, _| Ok(())).unwrap_err();
+        let e = for_each_member_consuming(doc, 0, |_, s| skip_value(doc, s)).unwrap_err();
         assert_eq!(e.offset, doc.len());
         assert!(e.reason.contains("end of input"));
     }
