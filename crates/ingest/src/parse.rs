@@ -153,6 +153,7 @@ pub fn parse_bytes(path: &Path, data: Vec<u8>, opts: ParseOptions) -> Result<Par
         data.drain(..3);
     }
     let buf = Arc::new(data);
+    let (scratch, simd) = SIMD_SCRATCH.with_borrow_mut(std::mem::take);
     let mut p = Parser {
         path,
         batch: EventBatch::default(),
@@ -162,21 +163,25 @@ pub fn parse_bytes(path: &Path, data: Vec<u8>, opts: ParseOptions) -> Result<Par
         runs: Vec::new(),
         problems: Vec::new(),
         kind: None,
-        scratch: Vec::new(),
-        simd: simd_json::Buffers::default(),
+        scratch,
+        simd,
         fallback_run_id: None,
         scanned: RefCell::new(HashMap::new()),
     };
     p.buffer = p.batch.add_buffer(Arc::clone(&buf));
-    p.parse_all()?;
+    let parsed = p.parse_all();
     let Parser {
         mut batch,
         pages,
         runs,
         problems,
         kind,
+        scratch,
+        simd,
         ..
     } = p;
+    SIMD_SCRATCH.set((scratch, simd));
+    parsed?;
     if !opts.keep_raw {
         batch.forget_raw();
     }
@@ -189,6 +194,13 @@ pub fn parse_bytes(path: &Path, data: Vec<u8>, opts: ParseOptions) -> Result<Par
         problems,
         bytes,
     })
+}
+
+thread_local! {
+    /// simd-json's working buffers, kept per thread across files: fresh ones per
+    /// file cost more in page faults than the parse itself.
+    static SIMD_SCRATCH: RefCell<(Vec<u8>, simd_json::Buffers)> =
+        RefCell::new((Vec::new(), simd_json::Buffers::default()));
 }
 
 struct Parser<'p> {
