@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::event::ErrorInfo;
+use crate::event::{ErrorInfo, EventDetail};
 use crate::schema::Level;
 use crate::time::EpochMs;
 
@@ -87,6 +87,8 @@ pub struct EventBatch {
     pub message: StrColumn,
     /// The error chain of error events.
     pub error: Vec<Option<Box<ErrorInfo>>>,
+    /// Markers, inputs, outputs, job name, where the event has them.
+    pub detail: Vec<Option<Box<EventDetail>>>,
     /// Number of fields the exported object had (to pick the richest duplicate).
     pub field_count: Vec<u16>,
     /// Which page of the file the event came from (0 for single-page files).
@@ -114,6 +116,8 @@ pub struct EventView<'a> {
     pub message: &'a str,
     /// Error chain, if any.
     pub error: Option<&'a ErrorInfo>,
+    /// Markers, inputs, outputs, job name, if any.
+    pub detail: Option<&'a EventDetail>,
     /// The event's original JSON, as exported (possibly pretty-printed).
     pub raw: &'a [u8],
 }
@@ -127,6 +131,7 @@ pub(crate) struct NewEvent<'a> {
     pub(crate) step_key: Option<&'a str>,
     pub(crate) message: &'a str,
     pub(crate) error: Option<ErrorInfo>,
+    pub(crate) detail: Option<Box<EventDetail>>,
     pub(crate) field_count: u16,
     pub(crate) page: u32,
 }
@@ -172,6 +177,7 @@ impl EventBatch {
         self.step_key.push(ev.step_key);
         self.message.push(ev.message);
         self.error.push(ev.error.map(Box::new));
+        self.detail.push(ev.detail);
         self.field_count.push(ev.field_count);
         self.page.push(ev.page);
         self.raw.push(RawSpan {
@@ -203,6 +209,7 @@ impl EventBatch {
             step_key: self.step_key.get(row),
             message: self.message.get(row),
             error: self.error[row].as_deref(),
+            detail: self.detail[row].as_deref(),
             raw: self.raw(row),
         }
     }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use crate::batch::{EventBatch, NewEvent};
-use crate::event::{ErrorInfo, link};
+use crate::event::{ErrorInfo, EventDetail, link};
 use crate::parse::{MetaOrigin, RunMeta};
 use crate::schema::{Level, normalize_event_type, typename_for};
 use crate::time;
@@ -57,6 +57,7 @@ struct Converted {
     step_key: Option<String>,
     message: String,
     error: Option<ErrorInfo>,
+    detail: Option<Box<EventDetail>>,
     json: Vec<u8>,
     field_count: u16,
 }
@@ -127,6 +128,26 @@ fn convert(entry: &Value) -> Result<Converted, String> {
     if let Some(src) = &error_source {
         obj.insert("errorSource".into(), src.clone().into());
     }
+    let run_event = event_type.as_deref().is_some_and(|t| t.starts_with("RUN_"));
+    let detail = bundle_detail(de, data, run_event);
+    if let Some(d) = &detail {
+        // The names GraphQL gives these fields, so `--json` shows them alike.
+        let mut put = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                obj.insert(k.into(), v.clone().into());
+            }
+        };
+        put("markerStart", &d.marker_start);
+        put("markerEnd", &d.marker_end);
+        put("inputName", &d.input_name);
+        put("outputName", &d.output_name);
+        put("upstreamStepKey", &d.upstream_step_key);
+        put("upstreamOutputName", &d.upstream_output_name);
+        put("pipelineName", &d.pipeline_name);
+        if let Some(w) = d.seconds_to_wait {
+            obj.insert("secondsToWait".into(), w.into());
+        }
+    }
     let field_count = obj.len() as u16;
     let json = serde_json::to_vec(&Value::Object(obj)).map_err(|e| e.to_string())?;
     Ok(Converted {
@@ -137,9 +158,40 @@ fn convert(entry: &Value) -> Result<Converted, String> {
         step_key,
         message,
         error,
+        detail,
         json,
         field_count,
     })
+}
+
+/// The fields of [`EventDetail`] from a serdes `DagsterEvent`.
+fn bundle_detail(
+    de: Option<&Value>,
+    data: Option<&Value>,
+    run_event: bool,
+) -> Option<Box<EventDetail>> {
+    let s = |v: Option<&Value>, k: &str| {
+        v.and_then(|v| v.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let output_handle = data.and_then(|d| d.get("step_output_handle"));
+    EventDetail {
+        marker_start: s(data, "marker_start"),
+        marker_end: s(data, "marker_end"),
+        input_name: s(data, "input_name"),
+        output_name: s(data, "output_name").or_else(|| s(output_handle, "output_name")),
+        upstream_step_key: s(data, "upstream_step_key"),
+        upstream_output_name: s(data, "upstream_output_name"),
+        // GraphQL has the job's name on run events only.
+        pipeline_name: run_event
+            .then(|| s(de, "pipeline_name").or_else(|| s(de, "job_name")))
+            .flatten(),
+        seconds_to_wait: data
+            .and_then(|d| d.get("seconds_to_wait"))
+            .and_then(Value::as_f64),
+    }
+    .boxed_if_any()
 }
 
 fn push_all(batch: &mut EventBatch, events: Vec<Converted>, page: u32) {
@@ -162,6 +214,7 @@ fn push_all(batch: &mut EventBatch, events: Vec<Converted>, page: u32) {
                 step_key: c.step_key.as_deref(),
                 message: &c.message,
                 error: c.error,
+                detail: c.detail,
                 field_count: c.field_count,
                 page,
             },

@@ -95,6 +95,37 @@ pub(crate) fn class_from_message(message: &str) -> Option<String> {
     plausible.then(|| short.to_string())
 }
 
+/// The type-specific fields that step and run analysis reads: resource and
+/// worker markers, inputs with their upstream step, outputs, the job name of
+/// run events, a retry's wait. Only events that carry one of them have it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventDetail {
+    /// `markerStart` (`step_process_start`, `resources`…) of engine, worker and resource events.
+    pub marker_start: Option<String>,
+    /// `markerEnd`.
+    pub marker_end: Option<String>,
+    /// `inputName` of `LOADED_INPUT` and `STEP_INPUT` events.
+    pub input_name: Option<String>,
+    /// `outputName` of `STEP_OUTPUT` and `HANDLED_OUTPUT` events.
+    pub output_name: Option<String>,
+    /// `upstreamStepKey` of `LOADED_INPUT`: the step that produced the input.
+    pub upstream_step_key: Option<String>,
+    /// `upstreamOutputName` of `LOADED_INPUT`.
+    pub upstream_output_name: Option<String>,
+    /// `pipelineName` of run events: the job.
+    pub pipeline_name: Option<String>,
+    /// `secondsToWait` of `STEP_UP_FOR_RETRY`.
+    pub seconds_to_wait: Option<f64>,
+}
+
+impl EventDetail {
+    /// `None` when no field is set, so most events store nothing.
+    pub(crate) fn boxed_if_any(self) -> Option<Box<Self>> {
+        (self != Self::default()).then(|| Box::new(self))
+    }
+}
+
 /// A string borrowed from the (unescaped in place) input whenever possible.
 ///
 /// serde's own `Cow<str>` always allocates; simd-json can hand out borrowed
@@ -256,9 +287,38 @@ pub(crate) struct RawEvent<'a> {
     pub(crate) event_type: Option<Str<'a>>,
     pub(crate) error: Option<RawError<'a>>,
     pub(crate) error_source: Option<Str<'a>>,
+    pub(crate) marker_start: Option<Str<'a>>,
+    pub(crate) marker_end: Option<Str<'a>>,
+    pub(crate) input_name: Option<Str<'a>>,
+    pub(crate) output_name: Option<Str<'a>>,
+    pub(crate) upstream_step_key: Option<Str<'a>>,
+    pub(crate) upstream_output_name: Option<Str<'a>>,
+    pub(crate) pipeline_name: Option<Str<'a>>,
+    pub(crate) seconds_to_wait: Option<RawTime<'a>>,
     /// How many top-level fields the object had: the richer copy of a
     /// duplicated event is the one with more.
     pub(crate) field_count: u16,
+}
+
+impl RawEvent<'_> {
+    pub(crate) fn detail(&self) -> Option<Box<EventDetail>> {
+        let s = |v: &Option<Str<'_>>| v.as_deref().map(str::to_string);
+        EventDetail {
+            marker_start: s(&self.marker_start),
+            marker_end: s(&self.marker_end),
+            input_name: s(&self.input_name),
+            output_name: s(&self.output_name),
+            upstream_step_key: s(&self.upstream_step_key),
+            upstream_output_name: s(&self.upstream_output_name),
+            pipeline_name: s(&self.pipeline_name),
+            seconds_to_wait: match &self.seconds_to_wait {
+                Some(RawTime::Number(n)) => Some(*n),
+                Some(RawTime::Text(t)) => t.parse().ok(),
+                None => None,
+            },
+        }
+        .boxed_if_any()
+    }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for RawEvent<'a> {
@@ -283,6 +343,14 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawEvent<'a> {
                         "eventType" => ev.event_type = map.next_value()?,
                         "error" => ev.error = map.next_value()?,
                         "errorSource" => ev.error_source = map.next_value()?,
+                        "markerStart" => ev.marker_start = map.next_value()?,
+                        "markerEnd" => ev.marker_end = map.next_value()?,
+                        "inputName" => ev.input_name = map.next_value()?,
+                        "outputName" => ev.output_name = map.next_value()?,
+                        "upstreamStepKey" => ev.upstream_step_key = map.next_value()?,
+                        "upstreamOutputName" => ev.upstream_output_name = map.next_value()?,
+                        "pipelineName" => ev.pipeline_name = map.next_value()?,
+                        "secondsToWait" => ev.seconds_to_wait = map.next_value()?,
                         _ => {
                             map.next_value::<IgnoredAny>()?;
                         }

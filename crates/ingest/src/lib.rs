@@ -41,7 +41,7 @@ pub use archive::{Archive, EventRef, FileSummary, IngestStats, LoadOptions, Run,
 pub use batch::{EventBatch, EventView, OptStrColumn, StrColumn};
 pub use discover::{Candidate, Input, STDIN_PATH, discover, natural_cmp};
 pub use error::{Error, Location, Result};
-pub use event::{ErrorInfo, ErrorLink};
+pub use event::{ErrorInfo, ErrorLink, EventDetail};
 pub use parse::{
     FileKind, MetaOrigin, PageInfo, ParseOptions, ParsedFile, RunMeta, decode_cursor,
     encode_cursor, looks_like_export, looks_like_run_id, parse_bytes,

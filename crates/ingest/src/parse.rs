@@ -729,6 +729,7 @@ impl Parser<'_> {
             at: this.at(s),
             reason,
         };
+        let detail = raw.detail();
         let run_id = match raw.run_id {
             Some(r) => r.0,
             None => Cow::Owned(self.run_id_from_path().ok_or_else(|| {
@@ -768,6 +769,7 @@ impl Parser<'_> {
                 step_key: raw.step_key.as_deref(),
                 message: raw.message.as_deref().unwrap_or(""),
                 error,
+                detail,
                 field_count: raw.field_count,
                 page,
             },
