@@ -1,0 +1,534 @@
+//! Run and step figures, computed on the event frame with polars.
+//!
+//! The rules are Dagster's own (`build_run_step_stats_from_events` and the
+//! run stats snapshot): a step starts at `STEP_START`, ends at its last
+//! `STEP_SUCCESS`/`STEP_FAILURE`/`STEP_SKIPPED`; an attempt runs from
+//! `STEP_START`/`STEP_RESTARTED` to the `STEP_UP_FOR_RETRY`/`STEP_SUCCESS`/
+//! `STEP_FAILURE` that closes it; a marker keeps the last start and the last
+//! end seen for its key.
+
+use std::collections::{BTreeMap, HashMap};
+
+use daglog_ingest::{Archive, Run};
+use polars::prelude::*;
+
+use crate::frame::{Rows, c, is, is_any};
+use crate::model::{Interval, Marker, Phases, RunStats, RunStatus, StepStats, StepStatus, seconds};
+
+const TERMINAL: &[&str] = &["RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"];
+const RUN_STATUS_EVENTS: &[&str] = &[
+    "RUN_ENQUEUED",
+    "RUN_DEQUEUED",
+    "RUN_STARTING",
+    "RUN_START",
+    "RUN_CANCELING",
+    "RUN_SUCCESS",
+    "RUN_FAILURE",
+    "RUN_CANCELED",
+];
+const STEP_END: &[&str] = &["STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"];
+const ATTEMPT_START: &[&str] = &["STEP_START", "STEP_RESTARTED"];
+/// Events that close an attempt. Dagster records an attempt when one of
+/// these arrives (a skipped step has one attempt of zero length).
+const ATTEMPT_END: &[&str] = &[
+    "STEP_UP_FOR_RETRY",
+    "STEP_SUCCESS",
+    "STEP_FAILURE",
+    "STEP_SKIPPED",
+];
+const STEP_LIFECYCLE: &[&str] = &[
+    "STEP_START",
+    "STEP_RESTARTED",
+    "STEP_UP_FOR_RETRY",
+    "STEP_SUCCESS",
+    "STEP_FAILURE",
+    "STEP_SKIPPED",
+];
+/// The marker Dagster uses for the step worker's subprocess launch.
+const WORKER_MARKER: &str = "step_process_start";
+/// The marker of resource initialisation.
+const RESOURCE_MARKER: &str = "resources";
+
+fn status_of_run(terminal: Option<&str>, last: Option<&str>, has_events: bool) -> RunStatus {
+    match terminal.or(last) {
+        Some("RUN_SUCCESS") => RunStatus::Success,
+        Some("RUN_FAILURE") => RunStatus::Failure,
+        Some("RUN_CANCELED") => RunStatus::Canceled,
+        Some("RUN_CANCELING") => RunStatus::Canceling,
+        Some("RUN_ENQUEUED") => RunStatus::Queued,
+        Some("RUN_STARTING" | "RUN_DEQUEUED") => RunStatus::Starting,
+        Some(_) => RunStatus::Started,
+        None if has_events => RunStatus::Started,
+        None => RunStatus::Unknown,
+    }
+}
+
+fn status_of_step(last_lifecycle: Option<&str>, not_executing: bool) -> StepStatus {
+    match last_lifecycle {
+        Some("STEP_SUCCESS") => StepStatus::Success,
+        Some("STEP_FAILURE") => StepStatus::Failure,
+        Some("STEP_SKIPPED") => StepStatus::Skipped,
+        Some(_) => StepStatus::InProgress,
+        None if not_executing => StepStatus::NotExecuted,
+        None => StepStatus::InProgress,
+    }
+}
+
+/// Figures of every run in `runs`, in that order, from one frame.
+pub(crate) fn run_stats(
+    archive: &Archive,
+    runs: &[&Run],
+    frame: &DataFrame,
+) -> PolarsResult<Vec<RunStats>> {
+    let lf = frame.clone().lazy();
+    let mut out: Vec<RunStats> = runs
+        .iter()
+        .map(|r| RunStats {
+            run_id: r.run_id.clone(),
+            job_name: archive
+                .metadata
+                .iter()
+                .find(|m| m.run_id == r.run_id && m.job_name.is_some())
+                .and_then(|m| m.job_name.clone()),
+            status: RunStatus::Unknown,
+            start_time: None,
+            end_time: None,
+            duration_ms: None,
+            enqueued_time: None,
+            launch_time: None,
+            queue_wait_ms: None,
+            launch_ms: None,
+            steps_succeeded: 0,
+            steps_failed: 0,
+            materializations: 0,
+            expectations: 0,
+            event_count: 0,
+            events_after_end: 0,
+            first_event_time: 0.0,
+            last_event_time: 0.0,
+            truncated: r.truncated,
+            events_by_type: BTreeMap::new(),
+            events_by_level: BTreeMap::new(),
+            steps: Vec::new(),
+            critical_path: Vec::new(),
+            critical_path_ms: None,
+        })
+        .collect();
+
+    let ts_of = |t: &str| col(c::TS).filter(is(t)).first();
+    let count_of = |t: &str| is(t).sum();
+    let per_run = lf
+        .clone()
+        .group_by([col(c::RUN)])
+        .agg([
+            len().alias("events"),
+            count_of("STEP_SUCCESS").alias("succeeded"),
+            count_of("STEP_FAILURE").alias("failed"),
+            count_of("ASSET_MATERIALIZATION").alias("materializations"),
+            count_of("STEP_EXPECTATION_RESULT").alias("expectations"),
+            ts_of("RUN_START").alias("start"),
+            ts_of("RUN_ENQUEUED").alias("enqueued"),
+            ts_of("RUN_STARTING").alias("starting"),
+            col(c::TS).filter(is_any(TERMINAL)).first().alias("end"),
+            col(c::TYPE)
+                .filter(is_any(TERMINAL))
+                .first()
+                .alias("terminal"),
+            col(c::TYPE)
+                .filter(is_any(RUN_STATUS_EVENTS))
+                .last()
+                .alias("last_status"),
+            col(c::SEQ)
+                .gt(col(c::SEQ).filter(is_any(TERMINAL)).first())
+                .sum()
+                .alias("after_end"),
+            col(c::JOB)
+                .filter(col(c::JOB).is_not_null())
+                .first()
+                .alias("job"),
+            col(c::TS).min().alias("first"),
+            col(c::TS).max().alias("last"),
+        ])
+        .collect()?;
+    let rows = Rows::new(&per_run);
+    let run = rows.u32("run")?;
+    let events = rows.u64("events")?;
+    let succeeded = rows.u64("succeeded")?;
+    let failed = rows.u64("failed")?;
+    let materializations = rows.u64("materializations")?;
+    let expectations = rows.u64("expectations")?;
+    let start = rows.opt_i64("start")?;
+    let enqueued = rows.opt_i64("enqueued")?;
+    let starting = rows.opt_i64("starting")?;
+    let end = rows.opt_i64("end")?;
+    let terminal = rows.opt_str("terminal")?;
+    let last_status = rows.opt_str("last_status")?;
+    let after_end = rows.u64("after_end")?;
+    let job = rows.opt_str("job")?;
+    let first = rows.opt_i64("first")?;
+    let last = rows.opt_i64("last")?;
+    for i in 0..rows.len() {
+        let r = &mut out[run[i] as usize];
+        r.event_count = events[i];
+        r.steps_succeeded = succeeded[i];
+        r.steps_failed = failed[i];
+        r.materializations = materializations[i];
+        r.expectations = expectations[i];
+        r.start_time = start[i].map(seconds);
+        r.end_time = end[i].map(seconds);
+        r.duration_ms = start[i].zip(end[i]).map(|(s, e)| e - s);
+        r.enqueued_time = enqueued[i].map(seconds);
+        r.launch_time = starting[i].map(seconds);
+        r.queue_wait_ms = enqueued[i].zip(starting[i]).map(|(q, s)| s - q);
+        r.launch_ms = starting[i].zip(start[i]).map(|(s, st)| st - s);
+        r.status = status_of_run(
+            terminal[i].as_deref(),
+            last_status[i].as_deref(),
+            events[i] > 0,
+        );
+        r.events_after_end = after_end[i];
+        if r.job_name.is_none() {
+            r.job_name = job[i].clone();
+        }
+        r.first_event_time = first[i].map_or(0.0, seconds);
+        r.last_event_time = last[i].map_or(0.0, seconds);
+    }
+
+    for (by, field) in [(c::TYPE, true), (c::LEVEL, false)] {
+        let counts = lf
+            .clone()
+            .group_by([col(c::RUN), col(by)])
+            .agg([len().alias("n")])
+            .collect()?;
+        let rows = Rows::new(&counts);
+        let run = rows.u32("run")?;
+        let key = rows.opt_str(by)?;
+        let n = rows.u64("n")?;
+        for i in 0..rows.len() {
+            let r = &mut out[run[i] as usize];
+            let map = if field {
+                &mut r.events_by_type
+            } else {
+                &mut r.events_by_level
+            };
+            map.insert(key[i].clone().unwrap_or_else(|| "LOG".into()), n[i]);
+        }
+    }
+
+    let steps = step_stats(&lf)?;
+    for (run, mut steps) in steps {
+        let r = &mut out[run as usize];
+        steps.sort_by(|a, b| {
+            a.first_event_time
+                .total_cmp(&b.first_event_time)
+                .then_with(|| a.step_key.cmp(&b.step_key))
+        });
+        let (path, ms) = critical_path(&steps);
+        r.critical_path = path;
+        r.critical_path_ms = ms;
+        r.steps = steps;
+    }
+    Ok(out)
+}
+
+type StepKey = (u32, String);
+
+/// Step figures per run.
+fn step_stats(lf: &LazyFrame) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
+    let step_rows = lf.clone().filter(col(c::STEP).is_not_null()).with_column(
+        // Events up to and including the one that closes attempt k belong to k.
+        (is_any(ATTEMPT_END)
+            .cast(DataType::UInt32)
+            .cum_sum(false)
+            .over([col(c::RUN), col(c::STEP)])?
+            - is_any(ATTEMPT_END).cast(DataType::UInt32))
+        .alias("attempt"),
+    );
+
+    // The step itself.
+    let per_step = step_rows
+        .clone()
+        .group_by([col(c::RUN), col(c::STEP)])
+        .agg([
+            col(c::TS).min().alias("first"),
+            col(c::TS).max().alias("last"),
+            col(c::TS).filter(is("STEP_START")).first().alias("start"),
+            col(c::TS).filter(is_any(STEP_END)).last().alias("end"),
+            col(c::TYPE)
+                .filter(is_any(STEP_LIFECYCLE))
+                .last()
+                .alias("lifecycle"),
+            col(c::NOT_EXECUTING).any(true).alias("not_executing"),
+        ])
+        .collect()?;
+    let rows = Rows::new(&per_step);
+    let run = rows.u32(c::RUN)?;
+    let step = rows.opt_str(c::STEP)?;
+    let first = rows.opt_i64("first")?;
+    let last = rows.opt_i64("last")?;
+    let start = rows.opt_i64("start")?;
+    let end = rows.opt_i64("end")?;
+    let lifecycle = rows.opt_str("lifecycle")?;
+    let not_executing = rows.bool("not_executing")?;
+    let mut steps: HashMap<StepKey, StepStats> = HashMap::with_capacity(rows.len());
+    for i in 0..rows.len() {
+        let key = step[i].clone().unwrap_or_default();
+        steps.insert(
+            (run[i], key.clone()),
+            StepStats {
+                step_key: key,
+                status: status_of_step(lifecycle[i].as_deref(), not_executing[i]),
+                start_time: start[i].map(seconds),
+                end_time: end[i].map(seconds),
+                duration_ms: start[i].zip(end[i]).map(|(s, e)| e - s),
+                first_event_time: first[i].map_or(0.0, seconds),
+                last_event_time: last[i].map_or(0.0, seconds),
+                attempts: Vec::new(),
+                markers: Vec::new(),
+                phases: Phases::default(),
+                upstream: Vec::new(),
+            },
+        );
+    }
+
+    // Attempts, with the input-loading phase of each.
+    let attempts = step_rows
+        .clone()
+        .group_by([col(c::RUN), col(c::STEP), col("attempt")])
+        .agg([
+            col(c::TS)
+                .filter(is_any(ATTEMPT_START))
+                .last()
+                .alias("start"),
+            col(c::TS).filter(is_any(ATTEMPT_END)).first().alias("end"),
+            col(c::TS)
+                .filter(is_any(&["LOADED_INPUT", "STEP_INPUT"]))
+                .last()
+                .alias("inputs_loaded"),
+        ])
+        .sort([c::RUN, c::STEP, "attempt"], SortMultipleOptions::default())
+        .collect()?;
+    let rows = Rows::new(&attempts);
+    let run = rows.u32(c::RUN)?;
+    let step = rows.opt_str(c::STEP)?;
+    let start = rows.opt_i64("start")?;
+    let end = rows.opt_i64("end")?;
+    let inputs_loaded = rows.opt_i64("inputs_loaded")?;
+    for i in 0..rows.len() {
+        let Some(s) = steps.get_mut(&(run[i], step[i].clone().unwrap_or_default())) else {
+            continue;
+        };
+        // Like Dagster, an attempt closed without a start (a skipped step, a
+        // step whose resources failed) starts when it ends. Unlike Dagster,
+        // an attempt still running is listed, with no end.
+        let (start, end) = match (start[i], end[i]) {
+            (None, None) => continue,
+            (None, Some(e)) => (Some(e), Some(e)),
+            other => other,
+        };
+        s.attempts.push(Interval::from_ms(start, end));
+        if let (Some(a), Some(l)) = (start, inputs_loaded[i]) {
+            s.phases.input_loading_ms += (l - a).max(0);
+        }
+    }
+
+    // Markers: Dagster keeps the last start and the last end of each key.
+    let marker_rows = step_rows
+        .clone()
+        .filter(
+            col(c::MARKER_START)
+                .is_not_null()
+                .or(col(c::MARKER_END).is_not_null()),
+        )
+        .with_column(
+            when(col(c::MARKER_START).is_not_null())
+                .then(col(c::MARKER_START))
+                .otherwise(col(c::MARKER_END))
+                .alias("key"),
+        );
+    let markers = marker_rows
+        .clone()
+        .group_by([col(c::RUN), col(c::STEP), col("key")])
+        .agg([
+            col(c::TS)
+                .filter(col(c::MARKER_START).is_not_null())
+                .last()
+                .alias("start"),
+            col(c::TS)
+                .filter(col(c::MARKER_END).is_not_null())
+                .last()
+                .alias("end"),
+            col(c::SEQ).min().alias("order"),
+        ])
+        .sort([c::RUN, c::STEP, "order"], SortMultipleOptions::default())
+        .collect()?;
+    let rows = Rows::new(&markers);
+    let run = rows.u32(c::RUN)?;
+    let step = rows.opt_str(c::STEP)?;
+    let key = rows.opt_str("key")?;
+    let start = rows.opt_i64("start")?;
+    let end = rows.opt_i64("end")?;
+    for i in 0..rows.len() {
+        if let Some(s) = steps.get_mut(&(run[i], step[i].clone().unwrap_or_default())) {
+            s.markers.push(Marker {
+                key: key[i].clone().unwrap_or_default(),
+                start_time: start[i].map(seconds),
+                end_time: end[i].map(seconds),
+            });
+        }
+    }
+
+    // Phase time of every marker span (each start paired with the end after it).
+    let spans = marker_rows
+        .with_column(
+            col(c::MARKER_START)
+                .is_not_null()
+                .cast(DataType::UInt32)
+                .cum_sum(false)
+                .over([col(c::RUN), col(c::STEP), col("key")])?
+                .alias("span"),
+        )
+        .group_by([col(c::RUN), col(c::STEP), col("key"), col("span")])
+        .agg([
+            col(c::TS)
+                .filter(col(c::MARKER_START).is_not_null())
+                .first()
+                .alias("start"),
+            col(c::TS)
+                .filter(col(c::MARKER_END).is_not_null())
+                .last()
+                .alias("end"),
+        ])
+        .with_column((col("end") - col("start")).alias("ms"))
+        .group_by([col(c::RUN), col(c::STEP), col("key")])
+        .agg([col("ms").sum().alias("ms")])
+        .collect()?;
+    let rows = Rows::new(&spans);
+    let run = rows.u32(c::RUN)?;
+    let step = rows.opt_str(c::STEP)?;
+    let key = rows.opt_str("key")?;
+    let ms = rows.opt_i64("ms")?;
+    for i in 0..rows.len() {
+        if let Some(s) = steps.get_mut(&(run[i], step[i].clone().unwrap_or_default())) {
+            let ms = ms[i].unwrap_or(0).max(0);
+            match key[i].as_deref() {
+                Some(WORKER_MARKER) => s.phases.worker_start_ms += ms,
+                Some(RESOURCE_MARKER) => s.phases.resource_init_ms += ms,
+                _ => {}
+            }
+        }
+    }
+
+    // Output handling: each output's STEP_OUTPUT → HANDLED_OUTPUT, per attempt.
+    let outputs = step_rows
+        .clone()
+        .filter(col(c::OUTPUT).is_not_null())
+        .group_by([col(c::RUN), col(c::STEP), col("attempt"), col(c::OUTPUT)])
+        .agg([
+            col(c::TS)
+                .filter(is("STEP_OUTPUT"))
+                .first()
+                .alias("yielded"),
+            col(c::TS)
+                .filter(is("HANDLED_OUTPUT"))
+                .last()
+                .alias("handled"),
+        ])
+        .with_column((col("handled") - col("yielded")).alias("ms"))
+        .group_by([col(c::RUN), col(c::STEP)])
+        .agg([col("ms").sum().alias("ms")])
+        .collect()?;
+    add_phase(&outputs, &mut steps, |p, ms| p.output_handling_ms += ms)?;
+
+    // Retry waits: STEP_UP_FOR_RETRY → the step's next event.
+    let waits = step_rows
+        .clone()
+        .with_column(
+            col(c::TS)
+                .shift(lit(-1))
+                .over([col(c::RUN), col(c::STEP)])?
+                .alias("next"),
+        )
+        .filter(is("STEP_UP_FOR_RETRY"))
+        .with_column((col("next") - col(c::TS)).alias("ms"))
+        .group_by([col(c::RUN), col(c::STEP)])
+        .agg([col("ms").sum().alias("ms")])
+        .collect()?;
+    add_phase(&waits, &mut steps, |p, ms| p.retry_wait_ms += ms)?;
+
+    // Dependency edges.
+    let edges = step_rows
+        .filter(col(c::UPSTREAM).is_not_null())
+        .group_by([col(c::RUN), col(c::STEP), col(c::UPSTREAM)])
+        .agg([col(c::SEQ).min().alias("order")])
+        .sort([c::RUN, c::STEP, "order"], SortMultipleOptions::default())
+        .collect()?;
+    let rows = Rows::new(&edges);
+    let run = rows.u32(c::RUN)?;
+    let step = rows.opt_str(c::STEP)?;
+    let upstream = rows.opt_str(c::UPSTREAM)?;
+    for i in 0..rows.len() {
+        if let (Some(s), Some(u)) = (
+            steps.get_mut(&(run[i], step[i].clone().unwrap_or_default())),
+            &upstream[i],
+        ) && !s.upstream.contains(u)
+        {
+            s.upstream.push(u.clone());
+        }
+    }
+
+    let mut by_run: HashMap<u32, Vec<StepStats>> = HashMap::new();
+    for ((run, _), mut s) in steps {
+        let attempts_ms: i64 = s.attempts.iter().filter_map(|a| a.duration_ms).sum();
+        s.phases.compute_ms =
+            (attempts_ms - s.phases.input_loading_ms - s.phases.output_handling_ms).max(0);
+        by_run.entry(run).or_default().push(s);
+    }
+    Ok(by_run)
+}
+
+fn add_phase(
+    df: &DataFrame,
+    steps: &mut HashMap<StepKey, StepStats>,
+    add: impl Fn(&mut Phases, i64),
+) -> PolarsResult<()> {
+    let rows = Rows::new(df);
+    let run = rows.u32(c::RUN)?;
+    let step = rows.opt_str(c::STEP)?;
+    let ms = rows.opt_i64("ms")?;
+    for i in 0..rows.len() {
+        if let Some(s) = steps.get_mut(&(run[i], step[i].clone().unwrap_or_default())) {
+            add(&mut s.phases, ms[i].unwrap_or(0).max(0));
+        }
+    }
+    Ok(())
+}
+
+/// From the step that ended last, back through the upstream step that ended last.
+fn critical_path(steps: &[StepStats]) -> (Vec<String>, Option<i64>) {
+    let by_key: HashMap<&str, &StepStats> =
+        steps.iter().map(|s| (s.step_key.as_str(), s)).collect();
+    let end = |s: &StepStats| s.end_time.unwrap_or(s.last_event_time);
+    let Some(mut current) = steps
+        .iter()
+        .filter(|s| s.start_time.is_some())
+        .max_by(|a, b| end(a).total_cmp(&end(b)))
+    else {
+        return (Vec::new(), None);
+    };
+    let finish = end(current);
+    let mut path = vec![current.step_key.clone()];
+    while let Some(next) = current
+        .upstream
+        .iter()
+        .filter_map(|u| by_key.get(u.as_str()).copied())
+        .filter(|u| !path.contains(&u.step_key))
+        .max_by(|a, b| end(a).total_cmp(&end(b)))
+    {
+        path.push(next.step_key.clone());
+        current = next;
+    }
+    path.reverse();
+    let ms = ((finish - current.first_event_time) * 1000.0).round() as i64;
+    (path, Some(ms))
+}

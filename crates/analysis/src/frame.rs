@@ -1,0 +1,137 @@
+//! Events of the selected runs as one polars frame, one row per event.
+//!
+//! Only the columns the figures read are built, so memory follows the number
+//! of events, not the bytes of the archive. Rows are in each run's time
+//! order; `seq` is the position in it.
+
+use daglog_ingest::{Archive, Run};
+use polars::prelude::*;
+
+/// Column names, shared by the queries.
+pub(crate) mod c {
+    pub(crate) const RUN: &str = "run";
+    pub(crate) const SEQ: &str = "seq";
+    pub(crate) const TS: &str = "ts";
+    pub(crate) const TYPE: &str = "type";
+    pub(crate) const STEP: &str = "step";
+    pub(crate) const LEVEL: &str = "level";
+    pub(crate) const MARKER_START: &str = "marker_start";
+    pub(crate) const MARKER_END: &str = "marker_end";
+    pub(crate) const UPSTREAM: &str = "upstream";
+    pub(crate) const OUTPUT: &str = "output";
+    pub(crate) const JOB: &str = "job";
+    pub(crate) const NOT_EXECUTING: &str = "not_executing";
+}
+
+/// Dagster's log line for a step it will not run because an upstream step
+/// failed or did not run: "Dependencies for step X failed: [...]. Not executing."
+fn is_not_executing_notice(event_type: Option<&str>, message: &str) -> bool {
+    event_type.is_none()
+        && message.starts_with("Dependencies for step ")
+        && message.trim_end().ends_with("Not executing.")
+}
+
+pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<DataFrame> {
+    let n: usize = runs.iter().map(|r| r.events.len()).sum();
+    let mut run = Vec::with_capacity(n);
+    let mut seq = Vec::with_capacity(n);
+    let mut ts = Vec::with_capacity(n);
+    let mut event_type = Vec::with_capacity(n);
+    let mut step = Vec::with_capacity(n);
+    let mut level = Vec::with_capacity(n);
+    let mut marker_start = Vec::with_capacity(n);
+    let mut marker_end = Vec::with_capacity(n);
+    let mut upstream = Vec::with_capacity(n);
+    let mut output = Vec::with_capacity(n);
+    let mut job = Vec::with_capacity(n);
+    let mut not_executing = Vec::with_capacity(n);
+    for (ri, r) in runs.iter().enumerate() {
+        for (i, &e) in r.events.iter().enumerate() {
+            let ev = archive.event(e);
+            let d = ev.detail;
+            run.push(ri as u32);
+            seq.push(i as u32);
+            ts.push(ev.timestamp_ms);
+            event_type.push(ev.event_type);
+            step.push(ev.step_key);
+            level.push(ev.level.as_str());
+            marker_start.push(d.and_then(|d| d.marker_start.as_deref()));
+            marker_end.push(d.and_then(|d| d.marker_end.as_deref()));
+            upstream.push(d.and_then(|d| d.upstream_step_key.as_deref()));
+            output.push(d.and_then(|d| d.output_name.as_deref()));
+            job.push(d.and_then(|d| d.pipeline_name.as_deref()));
+            not_executing.push(is_not_executing_notice(ev.event_type, ev.message));
+        }
+    }
+    DataFrame::new(
+        n,
+        vec![
+            Column::new(c::RUN.into(), run),
+            Column::new(c::SEQ.into(), seq),
+            Column::new(c::TS.into(), ts),
+            Column::new(c::TYPE.into(), event_type),
+            Column::new(c::STEP.into(), step),
+            Column::new(c::LEVEL.into(), level),
+            Column::new(c::MARKER_START.into(), marker_start),
+            Column::new(c::MARKER_END.into(), marker_end),
+            Column::new(c::UPSTREAM.into(), upstream),
+            Column::new(c::OUTPUT.into(), output),
+            Column::new(c::JOB.into(), job),
+            Column::new(c::NOT_EXECUTING.into(), not_executing),
+        ],
+    )
+}
+
+/// `type == t`.
+pub(crate) fn is(t: &str) -> Expr {
+    col(c::TYPE).eq(lit(t))
+}
+
+/// `type` is one of `types`.
+pub(crate) fn is_any(types: &[&str]) -> Expr {
+    types
+        .iter()
+        .map(|t| is(t))
+        .reduce(Expr::or)
+        .unwrap_or_else(|| lit(false))
+}
+
+/// Reads a frame's columns back into Rust values by name.
+pub(crate) struct Rows<'a> {
+    df: &'a DataFrame,
+}
+
+impl<'a> Rows<'a> {
+    pub(crate) fn new(df: &'a DataFrame) -> Self {
+        Rows { df }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.df.height()
+    }
+
+    pub(crate) fn u32(&self, name: &str) -> PolarsResult<Vec<u32>> {
+        let s = self.df.column(name)?.cast(&DataType::UInt32)?;
+        Ok(s.u32()?.iter().map(|v| v.unwrap_or(0)).collect())
+    }
+
+    pub(crate) fn u64(&self, name: &str) -> PolarsResult<Vec<u64>> {
+        let s = self.df.column(name)?.cast(&DataType::UInt64)?;
+        Ok(s.u64()?.iter().map(|v| v.unwrap_or(0)).collect())
+    }
+
+    pub(crate) fn opt_i64(&self, name: &str) -> PolarsResult<Vec<Option<i64>>> {
+        let s = self.df.column(name)?.cast(&DataType::Int64)?;
+        Ok(s.i64()?.iter().collect())
+    }
+
+    pub(crate) fn opt_str(&self, name: &str) -> PolarsResult<Vec<Option<String>>> {
+        let s = self.df.column(name)?;
+        Ok(s.str()?.iter().map(|v| v.map(str::to_string)).collect())
+    }
+
+    pub(crate) fn bool(&self, name: &str) -> PolarsResult<Vec<bool>> {
+        let s = self.df.column(name)?;
+        Ok(s.bool()?.iter().map(|v| v.unwrap_or(false)).collect())
+    }
+}

@@ -1,0 +1,133 @@
+//! Dagster-exact run and step figures from an ingested archive.
+//!
+//! `daglog-analysis` turns the events of the selected runs into one polars
+//! frame and computes there what Dagster itself reports — run status, start
+//! and end, `stepsSucceeded`, `stepsFailed`, `materializations`,
+//! `expectations`, and per step its status, start, end and attempts (the
+//! `stepStats` of Dagster's `runOrError`) — plus what Dagster does not: queue
+//! wait, each step's phases (worker start, resource init, input loading,
+//! compute, output handling, retry waits), the critical path, the silences
+//! between events and the signs of a hang.
+//!
+//! All runs are computed in one pass over one frame, whatever their number.
+//! It returns plain serde types ([`RunStats`], [`RunGaps`], [`Timeline`],
+//! [`RunInfo`]), never a DataFrame. It does not read files (that is
+//! `daglog-ingest`) or print (that is `daglog-report`).
+//!
+//! ```no_run
+//! use daglog_analysis::Analysis;
+//! use daglog_ingest::{Archive, Input, LoadOptions, NoProgress};
+//!
+//! let archive = Archive::load(&[Input::from_arg("exports/")], LoadOptions::default(), &NoProgress)?;
+//! let analysis = Analysis::new(&archive, archive.runs.iter().collect())?;
+//! for run in analysis.run_stats()? {
+//!     println!("{} {} steps ok: {}", run.run_id, run.status.as_str(), run.steps_succeeded);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![deny(missing_docs)]
+
+mod error;
+mod figures;
+mod frame;
+mod gaps;
+mod meta;
+mod model;
+
+use daglog_ingest::{Archive, Run};
+use polars::prelude::DataFrame;
+
+pub use error::{Error, Result};
+pub use meta::{InfoSource, RunInfo, best_meta, run_info, run_list, tags_of};
+pub use model::{
+    EventSummary, Gap, Interval, Marker, Phases, RunGaps, RunStats, RunStatus, StepStats,
+    StepStatus, Timeline,
+};
+
+use error::Context as _;
+
+/// The selected runs of an archive, as one event frame.
+pub struct Analysis<'a> {
+    archive: &'a Archive,
+    runs: Vec<&'a Run>,
+    frame: DataFrame,
+}
+
+impl<'a> Analysis<'a> {
+    /// Builds the frame of `runs` (in that order).
+    pub fn new(archive: &'a Archive, runs: Vec<&'a Run>) -> Result<Self> {
+        let frame = frame::build(archive, &runs).computing("the event frame")?;
+        Ok(Analysis {
+            archive,
+            runs,
+            frame,
+        })
+    }
+
+    /// The runs, in the order given.
+    pub fn runs(&self) -> &[&'a Run] {
+        &self.runs
+    }
+
+    /// Figures of every run, in the order given.
+    pub fn run_stats(&self) -> Result<Vec<RunStats>> {
+        figures::run_stats(self.archive, &self.runs, &self.frame).computing("run figures")
+    }
+
+    /// Each run's silences of at least `threshold_ms` (at most `top` per run,
+    /// longest first) and hang signs; runs ranked hang candidates first, then
+    /// by their largest silence.
+    pub fn gaps(&self, stats: &[RunStats], threshold_ms: i64, top: usize) -> Result<Vec<RunGaps>> {
+        let largest = gaps::largest(&self.frame, self.runs.len()).computing("gaps")?;
+        let silences = gaps::silences(&self.frame, threshold_ms).computing("gaps")?;
+        let mut per_run: Vec<Vec<Gap>> = vec![Vec::new(); self.runs.len()];
+        for (run, seq, ms) in silences {
+            let list = &mut per_run[run as usize];
+            if list.len() < top {
+                let r = self.runs[run as usize];
+                list.push(gaps::gap(self.archive, r, &stats[run as usize], seq, ms));
+            }
+        }
+        let mut out: Vec<RunGaps> = per_run
+            .into_iter()
+            .enumerate()
+            .map(|(i, g)| gaps::run_gaps(&stats[i], largest[i], g, threshold_ms))
+            .collect();
+        out.sort_by(|a, b| {
+            b.hang_candidate
+                .cmp(&a.hang_candidate)
+                .then(b.largest_gap_ms.cmp(&a.largest_gap_ms))
+                .then_with(|| a.run_id.cmp(&b.run_id))
+        });
+        Ok(out)
+    }
+
+    /// One timeline per run: its figures and its silences of at least
+    /// `gap_ms`, in time order.
+    pub fn timelines(&self, stats: Vec<RunStats>, gap_ms: i64) -> Result<Vec<Timeline>> {
+        let silences = gaps::silences(&self.frame, gap_ms).computing("gaps")?;
+        let mut per_run: Vec<Vec<(u32, i64)>> = vec![Vec::new(); self.runs.len()];
+        for (run, seq, ms) in silences {
+            per_run[run as usize].push((seq, ms));
+        }
+        Ok(stats
+            .into_iter()
+            .zip(per_run)
+            .enumerate()
+            .map(|(i, (run, mut found))| {
+                found.sort_unstable();
+                let r = self.runs[i];
+                let gaps = found
+                    .into_iter()
+                    .map(|(seq, ms)| gaps::gap(self.archive, r, &run, seq, ms))
+                    .collect();
+                Timeline {
+                    run,
+                    gaps,
+                    gap_threshold_ms: gap_ms,
+                }
+            })
+            .collect())
+    }
+}
