@@ -11,3 +11,7 @@ mod filters;
 mod bad_input;
 // Snapshots of the human, JSON and NDJSON output and of --help.
 mod snapshots;
+// stats, info, runs, timeline, gaps: Dagster's figures, the reference's workflows.
+mod analysis;
+// Snapshots of every analysis command in every format.
+mod analysis_snapshots;

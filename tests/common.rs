@@ -113,3 +113,25 @@ pub(crate) fn sorted_identities<'a>(events: impl IntoIterator<Item = &'a Value>)
     v.sort();
     v
 }
+
+/// The 1.13 fixture archive without `_edge/` (its files are bad on purpose),
+/// as paths relative to the repository root, for whole-archive commands.
+pub(crate) fn clean_archive() -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(modern())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "_edge" && !name.ends_with(".md"))
+        .map(|name| format!("fixtures/dagster-1.13/{name}"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// `run` with the clean archive's paths after `command` and before `args`.
+pub(crate) fn run_on_archive(command: &str, args: &[&str]) -> Output {
+    let paths = clean_archive();
+    let mut all: Vec<&str> = vec![command];
+    all.extend(paths.iter().map(String::as_str));
+    all.extend_from_slice(args);
+    run(&all)
+}

@@ -35,7 +35,76 @@ pub(crate) enum Command {
     /// Print a run's events, filtered (the reference's get_run_logs.py, offline)
     #[command(after_help = LOGS_EXAMPLES)]
     Logs(LogsArgs),
+    /// Run and step figures as Dagster computes them (the reference's get_run_stats.py)
+    #[command(after_help = STATS_EXAMPLES, long_about = STATS_ABOUT)]
+    Stats(StatsArgs),
+    /// A run's metadata: status, job, times, run config, tags (the reference's get_run_info.py)
+    #[command(after_help = INFO_EXAMPLES, long_about = INFO_ABOUT)]
+    Info(RunArgs),
+    /// Every run in the archive, newest first (the reference's get_job_runs.py)
+    #[command(after_help = RUNS_EXAMPLES)]
+    Runs(RunsArgs),
+    /// One run's steps in time order, with attempts, open steps and long silences
+    #[command(after_help = TIMELINE_EXAMPLES)]
+    Timeline(TimelineArgs),
+    /// Runs ranked by their longest silence between events, hang candidates first
+    #[command(after_help = GAPS_EXAMPLES, long_about = GAPS_ABOUT)]
+    Gaps(GapsArgs),
 }
+
+const STATS_ABOUT: &str = "\
+Run and step figures computed from the events alone, equal to what Dagster itself reports in
+runOrError's `stats` and `stepStats`: status, start and end, stepsSucceeded, stepsFailed,
+materializations, expectations; per step its status, start, end, attempts and markers. Added:
+queue wait (RUN_ENQUEUED → RUN_STARTING), launch time, each step's phases (worker start,
+resource init, input loading, compute, output handling, retry waits), the critical path, and
+event counts by type and level.
+
+Without --run-id, every run of the archive is computed in one pass.";
+
+const STATS_EXAMPLES: &str = "\
+Examples:
+  daglog stats exports/ --run-id 0f246d01
+  daglog stats exports/ --run-id 0f246d01 --json | jq '.runs[0].steps[] | {stepKey, durationMs}'
+  daglog stats exports/ --ndjson | jq -r 'select(.stepsFailed > 0) | .runId'
+  daglog stats exports/ --format markdown > stats.md";
+
+const INFO_ABOUT: &str = "\
+A run's metadata as Dagster records it: from run.json (runOrError) when the archive has one,
+else from a runsOrError list or a `dagster debug export` bundle, else derived from the events;
+the output says which. With --json, Dagster's fields are at the top level, so
+`jq '.runConfigYaml'` and `jq '.tags'` work as on the GraphQL API's own answer.";
+
+const INFO_EXAMPLES: &str = "\
+Examples:
+  daglog info exports/ --run-id 0f246d01
+  daglog info exports/ --run-id <success-run-id> --json > success.json
+  daglog info exports/ --run-id <failure-run-id> --json > failure.json
+  diff <(jq '.runConfigYaml' success.json) <(jq '.runConfigYaml' failure.json)";
+
+const RUNS_EXAMPLES: &str = "\
+Examples:
+  daglog runs exports/
+  daglog runs exports/ --job-name my_job --limit 20
+  daglog runs exports/ --status failure
+  daglog runs exports/ --job-name my_job --json | jq -r '.runsOrError.results[] | \"\\(.status)\\t\\(.runId)\"'";
+
+const TIMELINE_EXAMPLES: &str = "\
+Examples:
+  daglog timeline exports/ --run-id 0f246d01
+  daglog timeline exports/ --run-id 0f246d01 --gap 2s
+  daglog timeline exports/ --run-id 0f246d01 --json | jq '.gaps'";
+
+const GAPS_ABOUT: &str = "\
+For every run, the longest silences between consecutive events, with the events on both sides
+and the steps that were running, and the signs of a hang: steps started and never ended, no
+terminal event, or a cancel after a long silence. Runs that show one come first.";
+
+const GAPS_EXAMPLES: &str = "\
+Examples:
+  daglog gaps exports/
+  daglog gaps exports/ --gap 1m --top 1
+  daglog gaps exports/ --json | jq -r '.runs[] | select(.hangCandidate) | .runId'";
 
 const LOGS_EXAMPLES: &str = "\
 Examples:
@@ -60,6 +129,146 @@ pub(crate) struct InputArgs {
     /// Do not show the progress bar
     #[arg(long, short = 'q', help_heading = "Input")]
     pub(crate) quiet: bool,
+}
+
+/// How an analysis command writes its result.
+#[derive(Debug, Args)]
+pub(crate) struct OutputArgs {
+    /// Output format
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        value_enum,
+        default_value_t = FormatArg::Table,
+        help_heading = "Output"
+    )]
+    pub(crate) format: FormatArg,
+
+    /// Same as --format json
+    #[arg(long, help_heading = "Output", conflicts_with_all = ["ndjson", "format"])]
+    pub(crate) json: bool,
+
+    /// Same as --format ndjson: one JSON object per run and line
+    #[arg(long, help_heading = "Output", conflicts_with = "format")]
+    pub(crate) ndjson: bool,
+
+    /// Never colour the output (NO_COLOR is honoured too)
+    #[arg(long, help_heading = "Output")]
+    pub(crate) no_color: bool,
+}
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum FormatArg {
+    /// Aligned text for a terminal
+    Table,
+    /// One JSON document, field names as in Dagster's GraphQL API
+    Json,
+    /// One JSON object per line
+    Ndjson,
+    /// Markdown, for a ticket or a wiki
+    Markdown,
+}
+
+/// A command about one run (or every run).
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+
+    /// The run (a unique prefix of the run id is enough); may be left out
+    /// when the archive holds a single run
+    #[arg(long, value_name = "ID", help_heading = "Selection")]
+    pub(crate) run_id: Option<String>,
+
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StatsArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+
+    /// Only this run (a unique prefix of the run id is enough); default: every run
+    #[arg(long, value_name = "ID", help_heading = "Selection")]
+    pub(crate) run_id: Option<String>,
+
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunsArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+
+    /// Only runs of this job (exact name)
+    #[arg(long, value_name = "NAME", help_heading = "Selection")]
+    pub(crate) job_name: Option<String>,
+
+    /// Only runs with this status: success, failure, canceled, canceling,
+    /// queued, not_started, starting, started (case-insensitive)
+    #[arg(long, value_name = "STATUS", help_heading = "Selection")]
+    pub(crate) status: Option<String>,
+
+    /// At most N runs (the newest)
+    #[arg(long, value_name = "N", help_heading = "Selection")]
+    pub(crate) limit: Option<usize>,
+
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TimelineArgs {
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+
+    /// Mark silences between events at least this long: 10s, 500ms, 2m, 1h
+    /// or plain seconds
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10s",
+        help_heading = "Selection"
+    )]
+    pub(crate) gap: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GapsArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+
+    /// Only this run (a unique prefix of the run id is enough); default: every run
+    #[arg(long, value_name = "ID", help_heading = "Selection")]
+    pub(crate) run_id: Option<String>,
+
+    /// List silences at least this long: 10s, 500ms, 2m, 1h or plain seconds
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10s",
+        help_heading = "Selection"
+    )]
+    pub(crate) gap: String,
+
+    /// List at most N silences per run, longest first
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 3,
+        help_heading = "Selection"
+    )]
+    pub(crate) top: usize,
+
+    /// List at most N runs
+    #[arg(long, value_name = "N", help_heading = "Selection")]
+    pub(crate) limit: Option<usize>,
+
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

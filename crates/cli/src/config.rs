@@ -7,7 +7,12 @@ use anyhow::{Context, Result, bail};
 use daglog_ingest::{Input, Level, decode_cursor, schema::normalize_event_type, time};
 use regex::{Regex, RegexBuilder};
 
-use crate::args::{InputArgs, LogsArgs};
+use daglog_report::Format;
+
+use crate::args::{
+    FormatArg, GapsArgs, InputArgs, LogsArgs, OutputArgs, RunArgs, RunsArgs, StatsArgs,
+    TimelineArgs,
+};
 
 /// A usage error: exit status 2.
 #[derive(Debug)]
@@ -160,9 +165,7 @@ impl LogsConfig {
                 }
             },
         };
-        let color = !args.no_color
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::stdout().is_terminal();
+        let color = use_color(args.no_color);
         let format = if args.json {
             LogsFormat::Json
         } else if args.ndjson {
@@ -185,6 +188,162 @@ impl LogsConfig {
             limit: args.limit,
             offset,
             format,
+        })
+    }
+}
+
+/// Whether stdout gets colour: a terminal, no --no-color, no NO_COLOR.
+fn use_color(no_color: bool) -> bool {
+    !no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
+}
+
+impl OutputArgs {
+    pub(crate) fn format(&self) -> Format {
+        match (self.json, self.ndjson, self.format) {
+            (true, _, _) | (_, _, FormatArg::Json) => Format::Json,
+            (_, true, _) | (_, _, FormatArg::Ndjson) => Format::Ndjson,
+            (_, _, FormatArg::Markdown) => Format::Markdown,
+            (_, _, FormatArg::Table) => Format::Table {
+                color: use_color(self.no_color),
+            },
+        }
+    }
+}
+
+fn check_run_id(run_id: &Option<String>) -> Result<Option<String>> {
+    match run_id {
+        Some(r) if r.trim().is_empty() => usage("--run-id is empty"),
+        other => Ok(other.clone()),
+    }
+}
+
+/// Reads `10s`, `500ms`, `2m`, `1h` or plain seconds as ms.
+pub(crate) fn parse_duration_ms(flag: &str, value: &str) -> Result<i64> {
+    let v = value.trim();
+    let (number, unit_ms) = if let Some(n) = v.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = v.strip_suffix('s') {
+        (n, 1000.0)
+    } else if let Some(n) = v.strip_suffix('m') {
+        (n, 60_000.0)
+    } else if let Some(n) = v.strip_suffix('h') {
+        (n, 3_600_000.0)
+    } else {
+        (v, 1000.0)
+    };
+    match number.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && n >= 0.0 => Ok((n * unit_ms).round() as i64),
+        _ => usage(format!(
+            "{flag} {value:?} is not a duration: use 10s, 500ms, 2m, 1h or plain seconds"
+        )),
+    }
+}
+
+/// The checked configuration of `stats`, `info`, `timeline` and `gaps`.
+#[derive(Debug)]
+pub(crate) struct AnalysisConfig {
+    pub(crate) input: InputConfig,
+    pub(crate) run_id: Option<String>,
+    pub(crate) format: Format,
+    /// Silences to list, ms.
+    pub(crate) gap_ms: i64,
+    /// Silences per run (`gaps`).
+    pub(crate) top: usize,
+    /// Runs to list.
+    pub(crate) limit: Option<usize>,
+}
+
+impl AnalysisConfig {
+    fn new(input: &InputArgs, run_id: &Option<String>, output: &OutputArgs) -> Result<Self> {
+        Ok(AnalysisConfig {
+            input: InputConfig::from_args(input)?,
+            run_id: check_run_id(run_id)?,
+            format: output.format(),
+            gap_ms: 10_000,
+            top: 3,
+            limit: None,
+        })
+    }
+
+    pub(crate) fn from_stats(args: &StatsArgs) -> Result<Self> {
+        Self::new(&args.input, &args.run_id, &args.output)
+    }
+
+    pub(crate) fn from_run(args: &RunArgs) -> Result<Self> {
+        Self::new(&args.input, &args.run_id, &args.output)
+    }
+
+    pub(crate) fn from_timeline(args: &TimelineArgs) -> Result<Self> {
+        let mut cfg = Self::from_run(&args.run)?;
+        cfg.gap_ms = parse_duration_ms("--gap", &args.gap)?;
+        Ok(cfg)
+    }
+
+    pub(crate) fn from_gaps(args: &GapsArgs) -> Result<Self> {
+        let mut cfg = Self::new(&args.input, &args.run_id, &args.output)?;
+        cfg.gap_ms = parse_duration_ms("--gap", &args.gap)?;
+        if args.top == 0 {
+            return usage("--top must be at least 1");
+        }
+        if args.limit == Some(0) {
+            return usage("--limit must be at least 1");
+        }
+        cfg.top = args.top;
+        cfg.limit = args.limit;
+        Ok(cfg)
+    }
+}
+
+/// Dagster's run statuses, for `runs --status`.
+const RUN_STATUSES: &[&str] = &[
+    "SUCCESS",
+    "FAILURE",
+    "CANCELED",
+    "CANCELING",
+    "QUEUED",
+    "NOT_STARTED",
+    "MANAGED",
+    "STARTING",
+    "STARTED",
+];
+
+/// The checked configuration of `runs`.
+#[derive(Debug)]
+pub(crate) struct RunsConfig {
+    pub(crate) input: InputConfig,
+    pub(crate) job_name: Option<String>,
+    /// Upper-case.
+    pub(crate) status: Option<String>,
+    pub(crate) limit: Option<usize>,
+    pub(crate) format: Format,
+}
+
+impl RunsConfig {
+    pub(crate) fn from_args(args: &RunsArgs) -> Result<Self> {
+        let status = match &args.status {
+            None => None,
+            Some(s) => {
+                let upper = s.trim().to_ascii_uppercase();
+                if !RUN_STATUSES.contains(&upper.as_str()) {
+                    return usage(format!(
+                        "--status {s:?} is not a run status: use one of {}",
+                        RUN_STATUSES.join(", ").to_ascii_lowercase()
+                    ));
+                }
+                Some(upper)
+            }
+        };
+        if args.limit == Some(0) {
+            return usage("--limit must be at least 1");
+        }
+        Ok(RunsConfig {
+            input: InputConfig::from_args(&args.input)?,
+            job_name: args.job_name.clone(),
+            status,
+            limit: args.limit,
+            format: args.output.format(),
         })
     }
 }

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::args::{Cli, Command};
-use crate::config::LogsConfig;
+use crate::config::{AnalysisConfig, LogsConfig, RunsConfig};
 use crate::load::StrictStop;
 
 // Reading an archive allocates and frees a buffer per file; glibc returns
@@ -25,6 +25,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn run(cli: Cli) -> anyhow::Result<bool> {
     match cli.command {
         Command::Logs(args) => commands::logs::run(&LogsConfig::from_args(&args)?),
+        Command::Stats(args) => commands::analysis::stats(&AnalysisConfig::from_stats(&args)?),
+        Command::Info(args) => commands::analysis::info(&AnalysisConfig::from_run(&args)?),
+        Command::Runs(args) => commands::analysis::runs(&RunsConfig::from_args(&args)?),
+        Command::Timeline(args) => {
+            commands::analysis::timeline(&AnalysisConfig::from_timeline(&args)?)
+        }
+        Command::Gaps(args) => commands::analysis::gaps(&AnalysisConfig::from_gaps(&args)?),
     }
 }
 

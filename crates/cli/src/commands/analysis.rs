@@ -1,0 +1,176 @@
+//! `daglog stats`, `info`, `runs`, `timeline` and `gaps`: figures from
+//! daglog-analysis, written by daglog-report.
+
+use std::io::{self, Write};
+
+use anyhow::Result;
+use daglog_analysis::{Analysis, RunStats, run_info, run_list};
+use daglog_ingest::{Archive, Run};
+
+use crate::config::{AnalysisConfig, RunsConfig, UsageError};
+use crate::load::{Loaded, load, select_run};
+
+fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
+    io::BufWriter::with_capacity(256 * 1024, io::stdout().lock())
+}
+
+fn warn_truncated(runs: &[&Run]) {
+    for run in runs.iter().filter(|r| r.truncated) {
+        let _ = writeln!(
+            io::stderr(),
+            "daglog: warning: run {} is incomplete: its export ends on a page with hasMore: true, \
+             so its figures miss the later events",
+            run.run_id
+        );
+    }
+}
+
+/// The runs `--run-id` selects, or every run.
+fn selected<'a>(archive: &'a Archive, run_id: Option<&str>) -> Result<Vec<&'a Run>> {
+    Ok(match run_id {
+        Some(id) => vec![select_run(archive, id)?],
+        None => archive.runs.iter().collect(),
+    })
+}
+
+/// The one run a single-run command is about: `--run-id`, or the only run.
+fn single<'a>(archive: &'a Archive, run_id: Option<&str>, command: &str) -> Result<&'a Run> {
+    if let Some(id) = run_id {
+        return select_run(archive, id);
+    }
+    match archive.runs.as_slice() {
+        [run] => Ok(run),
+        [] => Err(UsageError("the inputs hold no events of any run".into()).into()),
+        runs => {
+            let some: Vec<&str> = runs.iter().take(3).map(|r| r.run_id.as_str()).collect();
+            Err(UsageError(format!(
+                "the archive holds {} runs; choose one with --run-id, e.g. `daglog {command} … --run-id {}` \
+                 (`daglog runs` lists them; others: {})",
+                runs.len(),
+                &some[0][..8.min(some[0].len())],
+                some.join(", ")
+            ))
+            .into())
+        }
+    }
+}
+
+fn analyse<'a>(archive: &'a Archive, runs: Vec<&'a Run>) -> Result<(Analysis<'a>, Vec<RunStats>)> {
+    let analysis = Analysis::new(archive, runs)?;
+    let stats = analysis.run_stats()?;
+    Ok((analysis, stats))
+}
+
+pub(crate) fn stats(cfg: &AnalysisConfig) -> Result<bool> {
+    let Loaded {
+        archive,
+        had_problems,
+    } = load(&cfg.input, false)?;
+    let runs = selected(&archive, cfg.run_id.as_deref())?;
+    warn_truncated(&runs);
+    let (_, stats) = analyse(&archive, runs)?;
+    let mut out = stdout();
+    daglog_report::write_stats(&mut out, &stats, cfg.format)?;
+    out.flush()?;
+    Ok(!had_problems)
+}
+
+pub(crate) fn info(cfg: &AnalysisConfig) -> Result<bool> {
+    let Loaded {
+        archive,
+        had_problems,
+    } = load(&cfg.input, false)?;
+    // A run known only from run metadata (run.json, a runsOrError list) has
+    // no events, but its info is still there to show.
+    let meta_only = |id: &str| {
+        let ids: std::collections::BTreeSet<&str> = archive
+            .metadata
+            .iter()
+            .map(|m| m.run_id.as_str())
+            .filter(|r| r.starts_with(id))
+            .collect();
+        (ids.len() == 1).then(|| ids.into_iter().next().unwrap_or_default().to_string())
+    };
+    let (run_id, stats) = match single(&archive, cfg.run_id.as_deref(), "info") {
+        Ok(run) => {
+            warn_truncated(&[run]);
+            let (_, mut stats) = analyse(&archive, vec![run])?;
+            (run.run_id.clone(), stats.pop())
+        }
+        Err(e) => match cfg.run_id.as_deref().and_then(meta_only).or_else(|| {
+            (cfg.run_id.is_none() && archive.runs.is_empty())
+                .then(|| meta_only(""))
+                .flatten()
+        }) {
+            Some(id) => (id, None),
+            None => return Err(e),
+        },
+    };
+    let Some(info) = run_info(&archive, &run_id, stats.as_ref()) else {
+        anyhow::bail!(UsageError(format!("no information about run {run_id}")));
+    };
+    let mut out = stdout();
+    daglog_report::write_info(&mut out, &info, stats.as_ref(), cfg.format)?;
+    out.flush()?;
+    Ok(!had_problems)
+}
+
+pub(crate) fn runs(cfg: &RunsConfig) -> Result<bool> {
+    let Loaded {
+        archive,
+        had_problems,
+    } = load(&cfg.input, false)?;
+    let (_, stats) = analyse(&archive, archive.runs.iter().collect())?;
+    let mut list = run_list(&archive, &stats);
+    list.retain(|info| {
+        cfg.job_name
+            .as_deref()
+            .is_none_or(|job| info.str("jobName").or(info.str("pipelineName")) == Some(job))
+            && cfg
+                .status
+                .as_deref()
+                .is_none_or(|status| info.str("status") == Some(status))
+    });
+    if let Some(limit) = cfg.limit {
+        list.truncate(limit);
+    }
+    let mut out = stdout();
+    daglog_report::write_runs(&mut out, &list, cfg.format)?;
+    out.flush()?;
+    Ok(!had_problems)
+}
+
+pub(crate) fn timeline(cfg: &AnalysisConfig) -> Result<bool> {
+    let Loaded {
+        archive,
+        had_problems,
+    } = load(&cfg.input, false)?;
+    let run = single(&archive, cfg.run_id.as_deref(), "timeline")?;
+    warn_truncated(&[run]);
+    let (analysis, stats) = analyse(&archive, vec![run])?;
+    let mut timelines = analysis.timelines(stats, cfg.gap_ms)?;
+    let mut out = stdout();
+    if let Some(timeline) = timelines.pop() {
+        daglog_report::write_timeline(&mut out, &timeline, cfg.format)?;
+    }
+    out.flush()?;
+    Ok(!had_problems)
+}
+
+pub(crate) fn gaps(cfg: &AnalysisConfig) -> Result<bool> {
+    let Loaded {
+        archive,
+        had_problems,
+    } = load(&cfg.input, false)?;
+    let runs = selected(&archive, cfg.run_id.as_deref())?;
+    warn_truncated(&runs);
+    let (analysis, stats) = analyse(&archive, runs)?;
+    let mut ranked = analysis.gaps(&stats, cfg.gap_ms, cfg.top)?;
+    if let Some(limit) = cfg.limit {
+        ranked.truncate(limit);
+    }
+    let mut out = stdout();
+    daglog_report::write_gaps(&mut out, &ranked, cfg.gap_ms, cfg.format)?;
+    out.flush()?;
+    Ok(!had_problems)
+}

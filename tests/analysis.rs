@@ -1,0 +1,280 @@
+//! `stats`, `info`, `runs`, `timeline` and `gaps` end to end: the reference's
+//! workflows, Dagster's own figures through the CLI, usage errors, and one
+//! snapshot per command and format on real cases.
+
+use std::collections::BTreeMap;
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::common::*;
+
+fn json(o: &Output) -> Value {
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// `run.json` of every run folder under `fixtures/dagster-1.13`, by run id.
+fn dagster_runs() -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for dir in run_dirs(&modern()) {
+        let path = dir.join("run.json");
+        if let Ok(bytes) = std::fs::read(&path) {
+            let v: Value = serde_json::from_slice(&bytes).unwrap();
+            let run = v["data"]["runOrError"].clone();
+            // The in-progress snapshot of f1 shares its run id with the final export.
+            if run["status"] != "STARTED" {
+                out.insert(run["runId"].as_str().unwrap().to_string(), run);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn whole_archive_stats_match_dagsters_run_stats() {
+    let o = run_on_archive("stats", &["--ndjson"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let ours: BTreeMap<String, Value> = ndjson(&o)
+        .into_iter()
+        .map(|r| (r["runId"].as_str().unwrap().to_string(), r))
+        .collect();
+    let dagster = dagster_runs();
+    assert!(dagster.len() >= 20);
+    for (id, d) in &dagster {
+        let o = &ours[id];
+        for key in [
+            "stepsSucceeded",
+            "stepsFailed",
+            "materializations",
+            "expectations",
+        ] {
+            assert_eq!(o[key], d["stats"][key], "{id} {key}");
+        }
+        assert_eq!(o["status"], d["status"], "{id}");
+        assert_eq!(o["jobName"], d["jobName"], "{id}");
+        let start = d["startTime"].as_f64().unwrap();
+        assert!(
+            (o["startTime"].as_f64().unwrap() - start).abs() < 0.001,
+            "{id}"
+        );
+    }
+}
+
+#[test]
+fn reference_workflow_1_info_logs_stats() {
+    let case = "fixtures/dagster-1.13/b_module_not_found";
+    // 1. get_run_info.py --run-id
+    let info = run(&["info", case, "--run-id", "a0e9d44b"]);
+    assert_eq!(info.status.code(), Some(0), "{}", stderr(&info));
+    assert!(stdout(&info).contains("FAILURE"));
+    // 2.–3. failures as JSON, the first one
+    let failures = json(&run(&[
+        "logs",
+        case,
+        "--run-id",
+        "a0e9d44b",
+        "--event-type",
+        "FAILURE",
+        "--json",
+    ]));
+    let first = &failures["events"][0];
+    let step = first["stepKey"].as_str().unwrap();
+    // 4. that step's events
+    let step_logs = run(&["logs", case, "--run-id", "a0e9d44b", "--step-key", step]);
+    assert!(stdout(&step_logs).contains("STEP_FAILURE"));
+    // 5. get_run_stats.py --run-id
+    let stats = json(&run(&["stats", case, "--run-id", "a0e9d44b", "--json"]));
+    let run0 = &stats["runs"][0];
+    assert_eq!(run0["status"], "FAILURE");
+    assert_eq!(run0["stepsFailed"], 1);
+    let failed: Vec<&str> = run0["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "FAILURE")
+        .map(|s| s["stepKey"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, vec![step]);
+}
+
+#[test]
+fn reference_workflow_2_diffs_run_config_of_two_runs() {
+    let case = "fixtures/dagster-1.13/l_config_diff";
+    let runs = json(&run(&["runs", case, "--json"]));
+    let results = runs["runsOrError"]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    let id_of = |status: &str| {
+        results.iter().find(|r| r["status"] == status).unwrap()["runId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let ok = json(&run(&[
+        "info",
+        case,
+        "--run-id",
+        &id_of("SUCCESS"),
+        "--json",
+    ]));
+    let bad = json(&run(&[
+        "info",
+        case,
+        "--run-id",
+        &id_of("FAILURE"),
+        "--json",
+    ]));
+    assert_eq!(ok["source"], "run.json");
+    // `jq '.runConfigYaml'` on each: Dagster's YAML, as exported, and different.
+    let (a, b) = (
+        ok["runConfigYaml"].as_str().unwrap(),
+        bad["runConfigYaml"].as_str().unwrap(),
+    );
+    assert!(a.contains("ops:") && b.contains("ops:"));
+    assert_ne!(a, b);
+    assert!(ok["tags"].is_array());
+}
+
+#[test]
+fn runs_lists_every_run_newest_first_for_the_reference_loop() {
+    let all = json(&run_on_archive("runs", &["--json"]));
+    let results = all["runsOrError"]["results"].as_array().unwrap();
+    // Every run with events, plus runs known only from the runsOrError lists.
+    assert!(results.len() >= 22, "{}", results.len());
+    let starts: Vec<f64> = results
+        .iter()
+        .filter_map(|r| r["startTime"].as_f64())
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] >= w[1]), "not newest first");
+    // The reference's loop: jq -r '.runsOrError.results[] | "\(.status)\t\(.runId)"'
+    assert!(
+        results
+            .iter()
+            .all(|r| r["status"].is_string() && r["runId"].is_string())
+    );
+
+    let failed = json(&run_on_archive(
+        "runs",
+        &[
+            "--status",
+            "failure",
+            "--job-name",
+            "upstream_failure_job",
+            "--json",
+        ],
+    ));
+    let failed = failed["runsOrError"]["results"].as_array().unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["jobName"], "upstream_failure_job");
+
+    let limited = json(&run_on_archive("runs", &["--limit", "3", "--json"]));
+    assert_eq!(
+        limited["runsOrError"]["results"].as_array().unwrap().len(),
+        3
+    );
+}
+
+#[test]
+fn info_without_events_uses_the_run_list() {
+    // _runs holds runsOrError lists only: every run is known, no events.
+    let o = run(&[
+        "info",
+        "fixtures/dagster-1.13/_runs/_all.json",
+        "--run-id",
+        "fb53d008",
+        "--json",
+    ]);
+    let v = json(&o);
+    assert_eq!(v["source"], "runsOrError");
+    assert_eq!(v["jobName"], "log_edge_cases_job");
+}
+
+#[test]
+fn info_of_events_alone_says_it_is_derived() {
+    let o = run(&[
+        "info",
+        "fixtures/dagster-1.13/h1_retry_then_success/c0f61630-cf1c-4e21-ba0c-c7d51307251e/pages",
+        "--json",
+    ]);
+    let v = json(&o);
+    assert_eq!(v["source"], "events");
+    assert_eq!(v["status"], "SUCCESS");
+    assert_eq!(v["stats"]["stepsSucceeded"], 2);
+}
+
+#[test]
+fn timeline_marks_gaps_and_gaps_ranks_hangs_first() {
+    let t = json(&run(&[
+        "timeline",
+        "fixtures/dagster-1.13/f1_hang_terminated_multiprocess",
+        "--json",
+    ]));
+    assert_eq!(t["gapThresholdMs"], 10_000);
+    assert_eq!(t["gaps"].as_array().unwrap().len(), 1);
+    assert_eq!(t["gaps"][0]["durationMs"], 327_857);
+    let t = json(&run(&[
+        "timeline",
+        "fixtures/dagster-1.13/f1_hang_terminated_multiprocess",
+        "--gap",
+        "1s",
+        "--json",
+    ]));
+    assert!(t["gaps"].as_array().unwrap().len() > 1);
+
+    let g = json(&run_on_archive("gaps", &["--json"]));
+    let runs = g["runs"].as_array().unwrap();
+    let first_calm = runs
+        .iter()
+        .position(|r| r["hangCandidate"] == false)
+        .unwrap();
+    assert!(
+        runs[..first_calm]
+            .iter()
+            .all(|r| r["hangCandidate"] == true)
+    );
+    assert!(
+        runs[first_calm..]
+            .iter()
+            .all(|r| r["hangCandidate"] == false)
+    );
+    let ids: Vec<&str> = runs[..first_calm]
+        .iter()
+        .map(|r| r["runId"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"166ed867-5a24-4afd-80fc-d7a42a0f6ed6"),
+        "{ids:?}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_say_what_to_do() {
+    let o = run(&["timeline", "fixtures/dagster-1.13/l_config_diff"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--run-id"), "{}", stderr(&o));
+    let o = run_on_archive("gaps", &["--gap", "soon"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("10s, 500ms"), "{}", stderr(&o));
+    let o = run_on_archive("runs", &["--status", "exploded"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("success, failure"), "{}", stderr(&o));
+    let o = run_on_archive("stats", &["--run-id", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run_on_archive("stats", &["--json", "--format", "markdown"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn bad_input_is_named_and_the_rest_still_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.json"), b"{\"events\": [").unwrap();
+    let o = run(&[
+        "stats",
+        "fixtures/dagster-1.13/h1_retry_then_success",
+        dir.path().join("broken.json").to_str().unwrap(),
+        "--ndjson",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("broken.json"), "{}", stderr(&o));
+    assert_eq!(ndjson(&o).len(), 1);
+}

@@ -1,0 +1,112 @@
+//! One snapshot per analysis command and format, on real cases: retries
+//! (h1), a hang canceled after silence (f1), queued runs (k1), a fan-out
+//! (j3), skipped and not-executed steps (g1), a config diff pair (l).
+
+use std::process::Output;
+
+use crate::common::*;
+
+fn render(o: &Output) -> String {
+    format!(
+        "exit: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+        o.status.code().unwrap_or(-1),
+        stdout(o),
+        stderr(o)
+    )
+}
+
+macro_rules! snap {
+    ($name:literal, [$($arg:expr),+ $(,)?]) => {
+        insta::assert_snapshot!($name, render(&run(&[$($arg),+])));
+    };
+}
+
+const H1: &str = "fixtures/dagster-1.13/h1_retry_then_success";
+const F1: &str = "fixtures/dagster-1.13/f1_hang_terminated_multiprocess";
+const K1: &str = "fixtures/dagster-1.13/k1_queued";
+const J3: &str = "fixtures/dagster-1.13/j3_fanout_20_medium";
+const G1: &str = "fixtures/dagster-1.13/g1_upstream_failure_downstream_skipped";
+const L: &str = "fixtures/dagster-1.13/l_config_diff";
+
+#[test]
+fn stats() {
+    snap!("stats_table_retries", ["stats", H1]);
+    snap!(
+        "stats_markdown_retries",
+        ["stats", H1, "--format", "markdown"]
+    );
+    snap!("stats_json_retries", ["stats", H1, "--json"]);
+    snap!("stats_ndjson_retries", ["stats", H1, "--ndjson"]);
+    snap!("stats_table_skipped", ["stats", G1]);
+    snap!("stats_table_queued_runs", ["stats", K1]);
+    snap!(
+        "stats_markdown_queued_runs",
+        ["stats", K1, "--format", "markdown"]
+    );
+}
+
+#[test]
+fn info() {
+    snap!(
+        "info_table_config_diff",
+        ["info", L, "--run-id", "0f246d01"]
+    );
+    snap!(
+        "info_markdown_config_diff",
+        ["info", L, "--run-id", "0f246d01", "--format", "markdown"]
+    );
+    snap!(
+        "info_json_config_diff",
+        ["info", L, "--run-id", "0f246d01", "--json"]
+    );
+    snap!(
+        "info_ndjson_config_diff",
+        ["info", L, "--run-id", "0f246d01", "--ndjson"]
+    );
+}
+
+#[test]
+fn runs() {
+    snap!("runs_table_queued", ["runs", K1]);
+    snap!("runs_markdown_queued", ["runs", K1, "--format", "markdown"]);
+    snap!("runs_json_queued", ["runs", K1, "--json"]);
+    snap!("runs_ndjson_queued", ["runs", K1, "--ndjson"]);
+}
+
+#[test]
+fn timeline() {
+    snap!("timeline_table_hang", ["timeline", F1]);
+    snap!(
+        "timeline_markdown_hang",
+        ["timeline", F1, "--format", "markdown"]
+    );
+    snap!("timeline_json_hang", ["timeline", F1, "--json"]);
+    snap!("timeline_ndjson_hang", ["timeline", F1, "--ndjson"]);
+    snap!("timeline_table_retries", ["timeline", H1, "--gap", "1s"]);
+    snap!("timeline_table_fanout", ["timeline", J3]);
+    snap!("timeline_table_skipped", ["timeline", G1]);
+}
+
+#[test]
+fn gaps() {
+    let archive = |args: &[&str]| render(&run_on_archive("gaps", args));
+    insta::assert_snapshot!("gaps_table_archive", archive(&["--top", "1"]));
+    insta::assert_snapshot!(
+        "gaps_markdown_archive",
+        archive(&["--top", "1", "--format", "markdown"])
+    );
+    snap!("gaps_json_hang", ["gaps", F1, "--json"]);
+    insta::assert_snapshot!(
+        "gaps_ndjson_archive",
+        archive(&["--top", "1", "--limit", "5", "--ndjson"])
+    );
+}
+
+#[test]
+fn help() {
+    for cmd in ["stats", "info", "runs", "timeline", "gaps"] {
+        let o = run(&[cmd, "--help"]);
+        assert_eq!(o.status.code(), Some(0));
+        insta::assert_snapshot!(format!("help_{cmd}"), stdout(&o));
+    }
+}
