@@ -79,6 +79,7 @@ pub(crate) fn run_stats(
     archive: &Archive,
     runs: &[&Run],
     frame: &DataFrame,
+    step_keys: &[(u32, String)],
 ) -> PolarsResult<Vec<RunStats>> {
     let lf = frame.clone().lazy();
     let mut out: Vec<RunStats> = runs
@@ -215,7 +216,7 @@ pub(crate) fn run_stats(
         }
     }
 
-    let steps = step_stats(&lf)?;
+    let steps = step_stats(&lf, step_keys)?;
     for (run, mut steps) in steps {
         let r = &mut out[run as usize];
         steps.sort_by(|a, b| {
@@ -231,24 +232,31 @@ pub(crate) fn run_stats(
     Ok(out)
 }
 
-type StepKey = (u32, String);
-
 /// Step figures per run.
-fn step_stats(lf: &LazyFrame) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
-    let step_rows = lf.clone().filter(col(c::STEP).is_not_null()).with_column(
-        // Events up to and including the one that closes attempt k belong to k.
-        (is_any(ATTEMPT_END)
-            .cast(DataType::UInt32)
-            .cum_sum(false)
-            .over([col(c::RUN), col(c::STEP)])?
-            - is_any(ATTEMPT_END).cast(DataType::UInt32))
-        .alias("attempt"),
-    );
+fn step_stats(
+    lf: &LazyFrame,
+    step_keys: &[(u32, String)],
+) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
+    // Computed once, then read by every query below.
+    let step_rows = lf
+        .clone()
+        .filter(col(c::STEP).is_not_null())
+        .with_column(
+            // Events up to and including the one that closes attempt k belong to k.
+            (is_any(ATTEMPT_END)
+                .cast(DataType::UInt32)
+                .cum_sum(false)
+                .over([col(c::STEP)])?
+                - is_any(ATTEMPT_END).cast(DataType::UInt32))
+            .alias("attempt"),
+        )
+        .collect()?
+        .lazy();
 
     // The step itself.
     let per_step = step_rows
         .clone()
-        .group_by([col(c::RUN), col(c::STEP)])
+        .group_by([col(c::STEP)])
         .agg([
             col(c::TS).min().alias("first"),
             col(c::TS).max().alias("last"),
@@ -262,39 +270,34 @@ fn step_stats(lf: &LazyFrame) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
         ])
         .collect()?;
     let rows = Rows::new(&per_step);
-    let run = rows.u32(c::RUN)?;
-    let step = rows.opt_str(c::STEP)?;
+    let step = rows.u32(c::STEP)?;
     let first = rows.opt_i64("first")?;
     let last = rows.opt_i64("last")?;
     let start = rows.opt_i64("start")?;
     let end = rows.opt_i64("end")?;
     let lifecycle = rows.opt_str("lifecycle")?;
     let not_executing = rows.bool("not_executing")?;
-    let mut steps: HashMap<StepKey, StepStats> = HashMap::with_capacity(rows.len());
+    let mut steps: Vec<Option<StepStats>> = vec![None; step_keys.len()];
     for i in 0..rows.len() {
-        let key = step[i].clone().unwrap_or_default();
-        steps.insert(
-            (run[i], key.clone()),
-            StepStats {
-                step_key: key,
-                status: status_of_step(lifecycle[i].as_deref(), not_executing[i]),
-                start_time: start[i].map(seconds),
-                end_time: end[i].map(seconds),
-                duration_ms: start[i].zip(end[i]).map(|(s, e)| e - s),
-                first_event_time: first[i].map_or(0.0, seconds),
-                last_event_time: last[i].map_or(0.0, seconds),
-                attempts: Vec::new(),
-                markers: Vec::new(),
-                phases: Phases::default(),
-                upstream: Vec::new(),
-            },
-        );
+        steps[step[i] as usize] = Some(StepStats {
+            step_key: step_keys[step[i] as usize].1.clone(),
+            status: status_of_step(lifecycle[i].as_deref(), not_executing[i]),
+            start_time: start[i].map(seconds),
+            end_time: end[i].map(seconds),
+            duration_ms: start[i].zip(end[i]).map(|(s, e)| e - s),
+            first_event_time: first[i].map_or(0.0, seconds),
+            last_event_time: last[i].map_or(0.0, seconds),
+            attempts: Vec::new(),
+            markers: Vec::new(),
+            phases: Phases::default(),
+            upstream: Vec::new(),
+        });
     }
 
     // Attempts, with the input-loading phase of each.
     let attempts = step_rows
         .clone()
-        .group_by([col(c::RUN), col(c::STEP), col("attempt")])
+        .group_by([col(c::STEP), col("attempt")])
         .agg([
             col(c::TS)
                 .filter(is_any(ATTEMPT_START))
@@ -306,16 +309,15 @@ fn step_stats(lf: &LazyFrame) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
                 .last()
                 .alias("inputs_loaded"),
         ])
-        .sort([c::RUN, c::STEP, "attempt"], SortMultipleOptions::default())
+        .sort([c::STEP, "attempt"], SortMultipleOptions::default())
         .collect()?;
     let rows = Rows::new(&attempts);
-    let run = rows.u32(c::RUN)?;
-    let step = rows.opt_str(c::STEP)?;
+    let step = rows.u32(c::STEP)?;
     let start = rows.opt_i64("start")?;
     let end = rows.opt_i64("end")?;
     let inputs_loaded = rows.opt_i64("inputs_loaded")?;
     for i in 0..rows.len() {
-        let Some(s) = steps.get_mut(&(run[i], step[i].clone().unwrap_or_default())) else {
+        let Some(s) = steps[step[i] as usize].as_mut() else {
             continue;
         };
         // Like Dagster, an attempt closed without a start (a skipped step, a
@@ -348,7 +350,7 @@ fn step_stats(lf: &LazyFrame) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
         );
     let markers = marker_rows
         .clone()
-        .group_by([col(c::RUN), col(c::STEP), col("key")])
+        .group_by([col(c::STEP), col("key")])
         .agg([
             col(c::TS)
                 .filter(col(c::MARKER_START).is_not_null())
@@ -360,16 +362,15 @@ fn step_stats(lf: &LazyFrame) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
                 .alias("end"),
             col(c::SEQ).min().alias("order"),
         ])
-        .sort([c::RUN, c::STEP, "order"], SortMultipleOptions::default())
+        .sort([c::STEP, "order"], SortMultipleOptions::default())
         .collect()?;
     let rows = Rows::new(&markers);
-    let run = rows.u32(c::RUN)?;
-    let step = rows.opt_str(c::STEP)?;
+    let step = rows.u32(c::STEP)?;
     let key = rows.opt_str("key")?;
     let start = rows.opt_i64("start")?;
     let end = rows.opt_i64("end")?;
     for i in 0..rows.len() {
-        if let Some(s) = steps.get_mut(&(run[i], step[i].clone().unwrap_or_default())) {
+        if let Some(s) = steps[step[i] as usize].as_mut() {
             s.markers.push(Marker {
                 key: key[i].clone().unwrap_or_default(),
                 start_time: start[i].map(seconds),
@@ -385,10 +386,10 @@ fn step_stats(lf: &LazyFrame) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
                 .is_not_null()
                 .cast(DataType::UInt32)
                 .cum_sum(false)
-                .over([col(c::RUN), col(c::STEP), col("key")])?
+                .over([col(c::STEP), col("key")])?
                 .alias("span"),
         )
-        .group_by([col(c::RUN), col(c::STEP), col("key"), col("span")])
+        .group_by([col(c::STEP), col("key"), col("span")])
         .agg([
             col(c::TS)
                 .filter(col(c::MARKER_START).is_not_null())
@@ -400,16 +401,15 @@ fn step_stats(lf: &LazyFrame) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
                 .alias("end"),
         ])
         .with_column((col("end") - col("start")).alias("ms"))
-        .group_by([col(c::RUN), col(c::STEP), col("key")])
+        .group_by([col(c::STEP), col("key")])
         .agg([col("ms").sum().alias("ms")])
         .collect()?;
     let rows = Rows::new(&spans);
-    let run = rows.u32(c::RUN)?;
-    let step = rows.opt_str(c::STEP)?;
+    let step = rows.u32(c::STEP)?;
     let key = rows.opt_str("key")?;
     let ms = rows.opt_i64("ms")?;
     for i in 0..rows.len() {
-        if let Some(s) = steps.get_mut(&(run[i], step[i].clone().unwrap_or_default())) {
+        if let Some(s) = steps[step[i] as usize].as_mut() {
             let ms = ms[i].unwrap_or(0).max(0);
             match key[i].as_deref() {
                 Some(WORKER_MARKER) => s.phases.worker_start_ms += ms,
@@ -423,7 +423,7 @@ fn step_stats(lf: &LazyFrame) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
     let outputs = step_rows
         .clone()
         .filter(col(c::OUTPUT).is_not_null())
-        .group_by([col(c::RUN), col(c::STEP), col("attempt"), col(c::OUTPUT)])
+        .group_by([col(c::STEP), col("attempt"), col(c::OUTPUT)])
         .agg([
             col(c::TS)
                 .filter(is("STEP_OUTPUT"))
@@ -435,7 +435,7 @@ fn step_stats(lf: &LazyFrame) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
                 .alias("handled"),
         ])
         .with_column((col("handled") - col("yielded")).alias("ms"))
-        .group_by([col(c::RUN), col(c::STEP)])
+        .group_by([col(c::STEP)])
         .agg([col("ms").sum().alias("ms")])
         .collect()?;
     add_phase(&outputs, &mut steps, |p, ms| p.output_handling_ms += ms)?;
@@ -446,12 +446,12 @@ fn step_stats(lf: &LazyFrame) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
         .with_column(
             col(c::TS)
                 .shift(lit(-1))
-                .over([col(c::RUN), col(c::STEP)])?
+                .over([col(c::STEP)])?
                 .alias("next"),
         )
         .filter(is("STEP_UP_FOR_RETRY"))
         .with_column((col("next") - col(c::TS)).alias("ms"))
-        .group_by([col(c::RUN), col(c::STEP)])
+        .group_by([col(c::STEP)])
         .agg([col("ms").sum().alias("ms")])
         .collect()?;
     add_phase(&waits, &mut steps, |p, ms| p.retry_wait_ms += ms)?;
@@ -459,26 +459,25 @@ fn step_stats(lf: &LazyFrame) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
     // Dependency edges.
     let edges = step_rows
         .filter(col(c::UPSTREAM).is_not_null())
-        .group_by([col(c::RUN), col(c::STEP), col(c::UPSTREAM)])
+        .group_by([col(c::STEP), col(c::UPSTREAM)])
         .agg([col(c::SEQ).min().alias("order")])
-        .sort([c::RUN, c::STEP, "order"], SortMultipleOptions::default())
+        .sort([c::STEP, "order"], SortMultipleOptions::default())
         .collect()?;
     let rows = Rows::new(&edges);
-    let run = rows.u32(c::RUN)?;
-    let step = rows.opt_str(c::STEP)?;
+    let step = rows.u32(c::STEP)?;
     let upstream = rows.opt_str(c::UPSTREAM)?;
     for i in 0..rows.len() {
-        if let (Some(s), Some(u)) = (
-            steps.get_mut(&(run[i], step[i].clone().unwrap_or_default())),
-            &upstream[i],
-        ) && !s.upstream.contains(u)
+        if let (Some(s), Some(u)) = (steps[step[i] as usize].as_mut(), &upstream[i])
+            && !s.upstream.contains(u)
         {
             s.upstream.push(u.clone());
         }
     }
 
     let mut by_run: HashMap<u32, Vec<StepStats>> = HashMap::new();
-    for ((run, _), mut s) in steps {
+    for (id, s) in steps.into_iter().enumerate() {
+        let Some(mut s) = s else { continue };
+        let run = step_keys[id].0;
         let attempts_ms: i64 = s.attempts.iter().filter_map(|a| a.duration_ms).sum();
         s.phases.compute_ms =
             (attempts_ms - s.phases.input_loading_ms - s.phases.output_handling_ms).max(0);
@@ -489,15 +488,14 @@ fn step_stats(lf: &LazyFrame) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
 
 fn add_phase(
     df: &DataFrame,
-    steps: &mut HashMap<StepKey, StepStats>,
+    steps: &mut [Option<StepStats>],
     add: impl Fn(&mut Phases, i64),
 ) -> PolarsResult<()> {
     let rows = Rows::new(df);
-    let run = rows.u32(c::RUN)?;
-    let step = rows.opt_str(c::STEP)?;
+    let step = rows.u32(c::STEP)?;
     let ms = rows.opt_i64("ms")?;
     for i in 0..rows.len() {
-        if let Some(s) = steps.get_mut(&(run[i], step[i].clone().unwrap_or_default())) {
+        if let Some(s) = steps[step[i] as usize].as_mut() {
             add(&mut s.phases, ms[i].unwrap_or(0).max(0));
         }
     }

@@ -31,7 +31,15 @@ fn is_not_executing_notice(event_type: Option<&str>, message: &str) -> bool {
         && message.trim_end().ends_with("Not executing.")
 }
 
-pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<DataFrame> {
+/// The event frame and the dictionary of its `step` column.
+pub(crate) struct Frame {
+    pub(crate) df: DataFrame,
+    /// (run, step key) of each step id: grouping by a number is much faster
+    /// than by (run, string) over millions of rows.
+    pub(crate) steps: Vec<(u32, String)>,
+}
+
+pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
     let n: usize = runs.iter().map(|r| r.events.len()).sum();
     let mut run = Vec::with_capacity(n);
     let mut seq = Vec::with_capacity(n);
@@ -45,7 +53,10 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<DataFrame>
     let mut output = Vec::with_capacity(n);
     let mut job = Vec::with_capacity(n);
     let mut not_executing = Vec::with_capacity(n);
+    let mut steps: Vec<(u32, String)> = Vec::new();
     for (ri, r) in runs.iter().enumerate() {
+        // Step ids of this run; runs have tens to hundreds of steps.
+        let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
         for (i, &e) in r.events.iter().enumerate() {
             let ev = archive.event(e);
             let d = ev.detail;
@@ -53,7 +64,12 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<DataFrame>
             seq.push(i as u32);
             ts.push(ev.timestamp_ms);
             event_type.push(ev.event_type);
-            step.push(ev.step_key);
+            step.push(ev.step_key.map(|k| {
+                *ids.entry(k).or_insert_with(|| {
+                    steps.push((ri as u32, k.to_string()));
+                    (steps.len() - 1) as u32
+                })
+            }));
             level.push(ev.level.as_str());
             marker_start.push(d.and_then(|d| d.marker_start.as_deref()));
             marker_end.push(d.and_then(|d| d.marker_end.as_deref()));
@@ -63,7 +79,7 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<DataFrame>
             not_executing.push(is_not_executing_notice(ev.event_type, ev.message));
         }
     }
-    DataFrame::new(
+    let df = DataFrame::new(
         n,
         vec![
             Column::new(c::RUN.into(), run),
@@ -79,7 +95,8 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<DataFrame>
             Column::new(c::JOB.into(), job),
             Column::new(c::NOT_EXECUTING.into(), not_executing),
         ],
-    )
+    )?;
+    Ok(Frame { df, steps })
 }
 
 /// `type == t`.

@@ -36,7 +36,6 @@ mod meta;
 mod model;
 
 use daglog_ingest::{Archive, Run};
-use polars::prelude::DataFrame;
 
 pub use error::{Error, Result};
 pub use meta::{InfoSource, RunInfo, best_meta, run_info, run_list, tags_of};
@@ -51,7 +50,7 @@ use error::Context as _;
 pub struct Analysis<'a> {
     archive: &'a Archive,
     runs: Vec<&'a Run>,
-    frame: DataFrame,
+    frame: frame::Frame,
 }
 
 impl<'a> Analysis<'a> {
@@ -72,15 +71,16 @@ impl<'a> Analysis<'a> {
 
     /// Figures of every run, in the order given.
     pub fn run_stats(&self) -> Result<Vec<RunStats>> {
-        figures::run_stats(self.archive, &self.runs, &self.frame).computing("run figures")
+        figures::run_stats(self.archive, &self.runs, &self.frame.df, &self.frame.steps)
+            .computing("run figures")
     }
 
     /// Each run's silences of at least `threshold_ms` (at most `top` per run,
     /// longest first) and hang signs; runs ranked hang candidates first, then
     /// by their largest silence.
     pub fn gaps(&self, stats: &[RunStats], threshold_ms: i64, top: usize) -> Result<Vec<RunGaps>> {
-        let largest = gaps::largest(&self.frame, self.runs.len()).computing("gaps")?;
-        let silences = gaps::silences(&self.frame, threshold_ms).computing("gaps")?;
+        let largest = gaps::largest(&self.frame.df, self.runs.len()).computing("gaps")?;
+        let silences = gaps::silences(&self.frame.df, threshold_ms).computing("gaps")?;
         let mut per_run: Vec<Vec<Gap>> = vec![Vec::new(); self.runs.len()];
         for (run, seq, ms) in silences {
             let list = &mut per_run[run as usize];
@@ -106,7 +106,7 @@ impl<'a> Analysis<'a> {
     /// One timeline per run: its figures and its silences of at least
     /// `gap_ms`, in time order.
     pub fn timelines(&self, stats: Vec<RunStats>, gap_ms: i64) -> Result<Vec<Timeline>> {
-        let silences = gaps::silences(&self.frame, gap_ms).computing("gaps")?;
+        let silences = gaps::silences(&self.frame.df, gap_ms).computing("gaps")?;
         let mut per_run: Vec<Vec<(u32, i64)>> = vec![Vec::new(); self.runs.len()];
         for (run, seq, ms) in silences {
             per_run[run as usize].push((seq, ms));
