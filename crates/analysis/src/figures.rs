@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use daglog_ingest::{Archive, Run};
 use polars::prelude::*;
 
-use crate::frame::{Rows, c, is, is_any};
+use crate::frame::{Frame, Rows, c, is, is_any};
 use crate::model::{Interval, Marker, Phases, RunStats, RunStatus, StepStats, StepStatus, seconds};
 
 const TERMINAL: &[&str] = &["RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"];
@@ -78,10 +78,13 @@ fn status_of_step(last_lifecycle: Option<&str>, not_executing: bool) -> StepStat
 pub(crate) fn run_stats(
     archive: &Archive,
     runs: &[&Run],
-    frame: &DataFrame,
-    step_keys: &[(u32, String)],
+    frame: &Frame,
 ) -> PolarsResult<Vec<RunStats>> {
-    let lf = frame.clone().lazy();
+    let lf = frame.df.clone().lazy();
+    let type_name = |code: Option<u32>| {
+        code.and_then(|c| frame.type_names.get(c as usize))
+            .map(String::as_str)
+    };
     let mut out: Vec<RunStats> = runs
         .iter()
         .map(|r| RunStats {
@@ -162,8 +165,8 @@ pub(crate) fn run_stats(
     let enqueued = rows.opt_i64("enqueued")?;
     let starting = rows.opt_i64("starting")?;
     let end = rows.opt_i64("end")?;
-    let terminal = rows.opt_str("terminal")?;
-    let last_status = rows.opt_str("last_status")?;
+    let terminal = rows.opt_u32("terminal")?;
+    let last_status = rows.opt_u32("last_status")?;
     let after_end = rows.u64("after_end")?;
     let job = rows.opt_str("job")?;
     let first = rows.opt_i64("first")?;
@@ -183,8 +186,8 @@ pub(crate) fn run_stats(
         r.queue_wait_ms = enqueued[i].zip(starting[i]).map(|(q, s)| s - q);
         r.launch_ms = starting[i].zip(start[i]).map(|(s, st)| st - s);
         r.status = status_of_run(
-            terminal[i].as_deref(),
-            last_status[i].as_deref(),
+            type_name(terminal[i]),
+            type_name(last_status[i]),
             events[i] > 0,
         );
         r.events_after_end = after_end[i];
@@ -203,7 +206,7 @@ pub(crate) fn run_stats(
             .collect()?;
         let rows = Rows::new(&counts);
         let run = rows.u32("run")?;
-        let key = rows.opt_str(by)?;
+        let key = rows.opt_u32(by)?;
         let n = rows.u64("n")?;
         for i in 0..rows.len() {
             let r = &mut out[run[i] as usize];
@@ -212,11 +215,18 @@ pub(crate) fn run_stats(
             } else {
                 &mut r.events_by_level
             };
-            map.insert(key[i].clone().unwrap_or_else(|| "LOG".into()), n[i]);
+            let name = if field {
+                type_name(key[i]).unwrap_or("LOG")
+            } else {
+                key[i]
+                    .and_then(|k| frame.level_names.get(k as usize).copied())
+                    .unwrap_or("")
+            };
+            map.insert(name.to_string(), n[i]);
         }
     }
 
-    let steps = step_stats(&lf, step_keys)?;
+    let steps = step_stats(&lf, frame)?;
     for (run, mut steps) in steps {
         let r = &mut out[run as usize];
         steps.sort_by(|a, b| {
@@ -233,10 +243,8 @@ pub(crate) fn run_stats(
 }
 
 /// Step figures per run.
-fn step_stats(
-    lf: &LazyFrame,
-    step_keys: &[(u32, String)],
-) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
+fn step_stats(lf: &LazyFrame, frame: &Frame) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
+    let step_keys = &frame.steps;
     // Computed once, then read by every query below.
     let step_rows = lf
         .clone()
@@ -275,13 +283,18 @@ fn step_stats(
     let last = rows.opt_i64("last")?;
     let start = rows.opt_i64("start")?;
     let end = rows.opt_i64("end")?;
-    let lifecycle = rows.opt_str("lifecycle")?;
+    let lifecycle = rows.opt_u32("lifecycle")?;
     let not_executing = rows.bool("not_executing")?;
     let mut steps: Vec<Option<StepStats>> = vec![None; step_keys.len()];
     for i in 0..rows.len() {
         steps[step[i] as usize] = Some(StepStats {
             step_key: step_keys[step[i] as usize].1.clone(),
-            status: status_of_step(lifecycle[i].as_deref(), not_executing[i]),
+            status: status_of_step(
+                lifecycle[i]
+                    .and_then(|c| frame.type_names.get(c as usize))
+                    .map(String::as_str),
+                not_executing[i],
+            ),
             start_time: start[i].map(seconds),
             end_time: end[i].map(seconds),
             duration_ms: start[i].zip(end[i]).map(|(s, e)| e - s),

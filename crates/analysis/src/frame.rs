@@ -4,6 +4,9 @@
 //! of events, not the bytes of the archive. Rows are in each run's time
 //! order; `seq` is the position in it.
 
+use std::collections::HashMap;
+
+use daglog_ingest::schema::KNOWN_EVENT_TYPES;
 use daglog_ingest::{Archive, Run};
 use polars::prelude::*;
 
@@ -37,6 +40,19 @@ pub(crate) struct Frame {
     /// (run, step key) of each step id: grouping by a number is much faster
     /// than by (run, string) over millions of rows.
     pub(crate) steps: Vec<(u32, String)>,
+    /// Event type of each `type` code: Dagster's known types first, in
+    /// [`KNOWN_EVENT_TYPES`] order, so queries compare numbers, not strings.
+    pub(crate) type_names: Vec<String>,
+    /// Level name of each `level` code.
+    pub(crate) level_names: Vec<&'static str>,
+}
+
+/// The `type` code of a known event type (`u32::MAX`, matching nothing, otherwise).
+pub(crate) fn type_code(t: &str) -> u32 {
+    KNOWN_EVENT_TYPES
+        .iter()
+        .position(|k| *k == t)
+        .map_or(u32::MAX, |i| i as u32)
 }
 
 pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
@@ -54,23 +70,46 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
     let mut job = Vec::with_capacity(n);
     let mut not_executing = Vec::with_capacity(n);
     let mut steps: Vec<(u32, String)> = Vec::new();
+    let mut type_names: Vec<String> = KNOWN_EVENT_TYPES.iter().map(|t| t.to_string()).collect();
+    let mut type_codes: HashMap<String, u32> = type_names
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.clone(), i as u32))
+        .collect();
+    let mut level_names: Vec<&'static str> = Vec::new();
     for (ri, r) in runs.iter().enumerate() {
         // Step ids of this run; runs have tens to hundreds of steps.
-        let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        let mut ids: HashMap<&str, u32> = HashMap::new();
         for (i, &e) in r.events.iter().enumerate() {
             let ev = archive.event(e);
             let d = ev.detail;
             run.push(ri as u32);
             seq.push(i as u32);
             ts.push(ev.timestamp_ms);
-            event_type.push(ev.event_type);
+            event_type.push(ev.event_type.map(|t| match type_codes.get(t) {
+                Some(&code) => code,
+                None => {
+                    // A type newer than this build: kept, counted, named.
+                    type_names.push(t.to_string());
+                    let code = (type_names.len() - 1) as u32;
+                    type_codes.insert(t.to_string(), code);
+                    code
+                }
+            }));
             step.push(ev.step_key.map(|k| {
                 *ids.entry(k).or_insert_with(|| {
                     steps.push((ri as u32, k.to_string()));
                     (steps.len() - 1) as u32
                 })
             }));
-            level.push(ev.level.as_str());
+            let name = ev.level.as_str();
+            level.push(match level_names.iter().position(|l| *l == name) {
+                Some(i) => i as u32,
+                None => {
+                    level_names.push(name);
+                    (level_names.len() - 1) as u32
+                }
+            });
             marker_start.push(d.and_then(|d| d.marker_start.as_deref()));
             marker_end.push(d.and_then(|d| d.marker_end.as_deref()));
             upstream.push(d.and_then(|d| d.upstream_step_key.as_deref()));
@@ -96,12 +135,17 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
             Column::new(c::NOT_EXECUTING.into(), not_executing),
         ],
     )?;
-    Ok(Frame { df, steps })
+    Ok(Frame {
+        df,
+        steps,
+        type_names,
+        level_names,
+    })
 }
 
 /// `type == t`.
 pub(crate) fn is(t: &str) -> Expr {
-    col(c::TYPE).eq(lit(t))
+    col(c::TYPE).eq(lit(type_code(t)))
 }
 
 /// `type` is one of `types`.
@@ -140,6 +184,11 @@ impl<'a> Rows<'a> {
     pub(crate) fn opt_i64(&self, name: &str) -> PolarsResult<Vec<Option<i64>>> {
         let s = self.df.column(name)?.cast(&DataType::Int64)?;
         Ok(s.i64()?.iter().collect())
+    }
+
+    pub(crate) fn opt_u32(&self, name: &str) -> PolarsResult<Vec<Option<u32>>> {
+        let s = self.df.column(name)?.cast(&DataType::UInt32)?;
+        Ok(s.u32()?.iter().collect())
     }
 
     pub(crate) fn opt_str(&self, name: &str) -> PolarsResult<Vec<Option<String>>> {

@@ -28,6 +28,8 @@
 
 #![deny(missing_docs)]
 
+mod compare;
+mod diagnose;
 mod error;
 mod figures;
 mod frame;
@@ -37,6 +39,10 @@ mod model;
 
 use daglog_ingest::{Archive, Run};
 
+pub use compare::{Comparison, compare};
+pub use diagnose::{
+    CascadeStep, Diagnosis, Pattern, RetriedStep, RootError, RootFailure, diagnose,
+};
 pub use error::{Error, Result};
 pub use meta::{InfoSource, RunInfo, best_meta, run_info, run_list, tags_of};
 pub use model::{
@@ -71,8 +77,7 @@ impl<'a> Analysis<'a> {
 
     /// Figures of every run, in the order given.
     pub fn run_stats(&self) -> Result<Vec<RunStats>> {
-        figures::run_stats(self.archive, &self.runs, &self.frame.df, &self.frame.steps)
-            .computing("run figures")
+        figures::run_stats(self.archive, &self.runs, &self.frame).computing("run figures")
     }
 
     /// Each run's silences of at least `threshold_ms` (at most `top` per run,
