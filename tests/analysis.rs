@@ -278,3 +278,104 @@ fn bad_input_is_named_and_the_rest_still_counts() {
     assert!(stderr(&o).contains("broken.json"), "{}", stderr(&o));
     assert_eq!(ndjson(&o).len(), 1);
 }
+
+#[test]
+fn diagnose_names_pattern_root_and_cascade_on_every_failing_case() {
+    let o = run_on_archive("diagnose", &["--json"]);
+    let v = json(&o);
+    let runs = v["runs"].as_array().unwrap();
+    let by_id = |prefix: &str| {
+        runs.iter()
+            .find(|r| r["runId"].as_str().unwrap().starts_with(prefix))
+            .unwrap_or_else(|| panic!("no diagnosis of {prefix}"))
+    };
+    for (id, pattern, step, class) in [
+        (
+            "a0e9d44b",
+            "import_error",
+            "load_warehouse_client",
+            "ModuleNotFoundError",
+        ),
+        (
+            "e7051103",
+            "resource_init",
+            "sync_dim_table",
+            "ConnectionRefusedError",
+        ),
+        (
+            "5778ed0a",
+            "data_validation",
+            "compute_lifetime_value",
+            "TypeError",
+        ),
+        ("119a0429", "io_manager", "build_export", "PermissionError"),
+        (
+            "166ed867",
+            "timeout_hang",
+            "wait_for_partner_file",
+            "DagsterExecutionInterruptedError",
+        ),
+        ("77756a9a", "user_code_error", "fetch_fx_rates", "Failure"),
+        (
+            "07d55260",
+            "user_code_error",
+            "refresh_materialized_view",
+            "OSError",
+        ),
+        (
+            "0f246d01",
+            "user_code_error",
+            "fetch_sales",
+            "ZeroDivisionError",
+        ),
+    ] {
+        let d = by_id(id);
+        assert_eq!(d["pattern"], pattern, "{id}");
+        assert_eq!(d["rootStep"], step, "{id}");
+        assert_eq!(d["rootError"]["className"], class, "{id}");
+        assert!(d["nextSteps"].as_array().unwrap().len() >= 2, "{id}");
+        assert!(!d["evidence"].as_array().unwrap().is_empty(), "{id}");
+    }
+    assert_eq!(by_id("77756a9a")["cascade"][0]["stepKey"], "convert_prices");
+    // Successful runs are left out unless --all.
+    assert!(runs.iter().all(|r| r["status"] != "SUCCESS"));
+    let all = json(&run_on_archive("diagnose", &["--all", "--json"]));
+    let flaky = all["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["runId"] == "c0f61630-cf1c-4e21-ba0c-c7d51307251e")
+        .unwrap();
+    assert_eq!(flaky["flakySteps"][0]["stepKey"], "flaky_api_call");
+}
+
+#[test]
+fn compare_names_every_changed_config_key_and_the_failing_step() {
+    let v = json(&run(&[
+        "compare",
+        "e7c257f7",
+        "0f246d01",
+        "fixtures/dagster-1.13/l_config_diff",
+        "--json",
+    ]));
+    let text = v.to_string();
+    for key in [
+        "batch_size",
+        "currency",
+        "region",
+        "source_table",
+        "output_format",
+        "include_charts",
+    ] {
+        assert!(text.contains(key), "{key} missing from {text}");
+    }
+    assert!(text.contains("fetch_sales"));
+    assert!(text.contains("ZeroDivisionError"));
+    let o = run(&[
+        "compare",
+        "e7c257f7",
+        "e7c257f7",
+        "fixtures/dagster-1.13/l_config_diff",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -104,9 +104,45 @@ fn gaps() {
 
 #[test]
 fn help() {
-    for cmd in ["stats", "info", "runs", "timeline", "gaps"] {
+    for cmd in [
+        "stats", "info", "runs", "timeline", "gaps", "diagnose", "compare",
+    ] {
         let o = run(&[cmd, "--help"]);
         assert_eq!(o.status.code(), Some(0));
         insta::assert_snapshot!(format!("help_{cmd}"), stdout(&o));
     }
+}
+
+const B: &str = "fixtures/dagster-1.13/b_module_not_found";
+
+#[test]
+fn diagnose() {
+    snap!("diagnose_table_cascade", ["diagnose", G1]);
+    snap!(
+        "diagnose_markdown_hang",
+        ["diagnose", F1, "--format", "markdown"]
+    );
+    snap!("diagnose_json_import_error", ["diagnose", B, "--json"]);
+    snap!(
+        "diagnose_ndjson_retries_all",
+        ["diagnose", H1, "--all", "--ndjson"]
+    );
+    let archive = |args: &[&str]| render(&run_on_archive("diagnose", args));
+    insta::assert_snapshot!("diagnose_table_archive", archive(&[]));
+}
+
+#[test]
+fn compare() {
+    snap!(
+        "compare_table_config_diff",
+        ["compare", "e7c257f7", "0f246d01", L]
+    );
+    snap!(
+        "compare_markdown_config_diff",
+        ["compare", "e7c257f7", "0f246d01", L, "--format", "markdown"]
+    );
+    snap!(
+        "compare_json_config_diff",
+        ["compare", "e7c257f7", "0f246d01", L, "--json"]
+    );
 }

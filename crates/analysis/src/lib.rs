@@ -39,7 +39,11 @@ mod model;
 
 use daglog_ingest::{Archive, Run};
 
-pub use compare::{Comparison, compare};
+pub use compare::{
+    ComparedRun, Comparison, ConfigChange, ConfigDiff, ConfigEntry, CountDelta, Divergence,
+    ErrorSignature, RUN_ID_PLACEHOLDER, StepChange, StepOnly, TagChange, TagDiff, TagEntry,
+    compare,
+};
 pub use diagnose::{
     CascadeStep, Diagnosis, Pattern, RetriedStep, RootError, RootFailure, diagnose,
 };
@@ -134,5 +138,43 @@ impl<'a> Analysis<'a> {
                 }
             })
             .collect())
+    }
+
+    /// Why each run did not succeed (and, with `include_success`, what is
+    /// worth a warning in runs that did), in the order given. `hang_gap_ms`
+    /// is the silence that counts as a hang sign.
+    pub fn diagnoses(
+        &self,
+        stats: &[RunStats],
+        hang_gap_ms: i64,
+        include_success: bool,
+    ) -> Result<Vec<Diagnosis>> {
+        let gaps = self.gaps(stats, hang_gap_ms, 3)?;
+        let mut out = Vec::new();
+        for (run, s) in self.runs.iter().zip(stats) {
+            if s.status == RunStatus::Success && !include_success {
+                continue;
+            }
+            let Some(g) = gaps.iter().find(|g| g.run_id == s.run_id) else {
+                continue;
+            };
+            let failure_reason = best_meta(self.archive, &s.run_id).and_then(|m| {
+                tags_of(m.raw.get("tags"))
+                    .into_iter()
+                    .find(|(k, _)| k == "dagster/failure_reason")
+                    .map(|(_, v)| v)
+            });
+            let sibling = stats
+                .iter()
+                .filter(|o| {
+                    o.status == RunStatus::Success
+                        && o.job_name.is_some()
+                        && o.job_name == s.job_name
+                })
+                .max_by(|a, b| a.first_event_time.total_cmp(&b.first_event_time))
+                .map(|o| o.run_id.as_str());
+            out.push(diagnose(self.archive, run, s, g, failure_reason, sibling));
+        }
+        Ok(out)
     }
 }

@@ -50,7 +50,44 @@ pub(crate) enum Command {
     /// Runs ranked by their longest silence between events, hang candidates first
     #[command(after_help = GAPS_EXAMPLES, long_about = GAPS_ABOUT)]
     Gaps(GapsArgs),
+    /// Why each run did not succeed: pattern, root cause, cascade, evidence, next steps
+    #[command(after_help = DIAGNOSE_EXAMPLES, long_about = DIAGNOSE_ABOUT)]
+    Diagnose(DiagnoseArgs),
+    /// What differs between two runs: config, tags, steps, durations, events, errors
+    #[command(after_help = COMPARE_EXAMPLES, long_about = COMPARE_ABOUT)]
+    Compare(CompareArgs),
 }
+
+const DIAGNOSE_ABOUT: &str = "\
+For every run that did not succeed, the verdict in the terms of the Dagster debug reference's
+common error patterns — import_error, resource_init, data_validation, io_manager, timeout_hang,
+upstream_dependency — or process_crash, canceled, hook_error, user_code_error, unknown; the step
+and the error that started it, unwrapped from Dagster's wrappers; the steps it brought down
+(\"3 failures\" read as one cause and its consequences); the events the verdict rests on; and
+the next steps for that pattern, naming the module, resource, path or input involved.
+
+It decides from the event sequence, the error class chain, errorSource and the
+dagster/failure_reason tag, not from keywords alone. Retried steps are reported: flaky (retried,
+then succeeded) and retries exhausted.";
+
+const DIAGNOSE_EXAMPLES: &str = "\
+Examples:
+  daglog diagnose exports/
+  daglog diagnose exports/ --run-id 0f246d01
+  daglog diagnose exports/ --all                    # warnings of successful runs too (flaky steps…)
+  daglog diagnose exports/ --json | jq -r '.runs[] | [.pattern, .runId] | @tsv' | sort | uniq -c";
+
+const COMPARE_ABOUT: &str = "\
+The reference's \"compare a failed run with a successful one\" workflow in one command: the run
+config diffed as structure (keys added, removed, changed, with values), tags, steps present in
+one run only, status changes and duration deltas per step, event counts per type, the first
+point where the two runs' step sequences diverge, and errors that occur in one run only.";
+
+const COMPARE_EXAMPLES: &str = "\
+Examples:
+  daglog compare e7c257f7 0f246d01 exports/
+  daglog compare e7c257f7 0f246d01 exports/ --format markdown > compare.md
+  daglog compare e7c257f7 0f246d01 exports/ --json | jq '.config.changed'";
 
 const STATS_ABOUT: &str = "\
 Run and step figures computed from the events alone, equal to what Dagster itself reports in
@@ -266,6 +303,51 @@ pub(crate) struct GapsArgs {
     /// List at most N runs
     #[arg(long, value_name = "N", help_heading = "Selection")]
     pub(crate) limit: Option<usize>,
+
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiagnoseArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+
+    /// Only this run (a unique prefix of the run id is enough); default: every
+    /// run that did not succeed
+    #[arg(long, value_name = "ID", help_heading = "Selection")]
+    pub(crate) run_id: Option<String>,
+
+    /// Also list successful runs, with their warnings (flaky steps, hook errors)
+    #[arg(long, help_heading = "Selection")]
+    pub(crate) all: bool,
+
+    /// A silence at least this long counts as a sign of a hang: 10s, 500ms,
+    /// 2m, 1h or plain seconds
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10s",
+        help_heading = "Selection"
+    )]
+    pub(crate) gap: String,
+
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    /// The first run, usually the good one (a unique prefix of its id)
+    #[arg(value_name = "RUN_A")]
+    pub(crate) run_a: String,
+
+    /// The second run, usually the failed one
+    #[arg(value_name = "RUN_B")]
+    pub(crate) run_b: String,
+
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
 
     #[command(flatten)]
     pub(crate) output: OutputArgs,

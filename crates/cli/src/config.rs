@@ -10,8 +10,8 @@ use regex::{Regex, RegexBuilder};
 use daglog_report::Format;
 
 use crate::args::{
-    FormatArg, GapsArgs, InputArgs, LogsArgs, OutputArgs, RunArgs, RunsArgs, StatsArgs,
-    TimelineArgs,
+    CompareArgs, DiagnoseArgs, FormatArg, GapsArgs, InputArgs, LogsArgs, OutputArgs, RunArgs,
+    RunsArgs, StatsArgs, TimelineArgs,
 };
 
 /// A usage error: exit status 2.
@@ -253,6 +253,8 @@ pub(crate) struct AnalysisConfig {
     pub(crate) top: usize,
     /// Runs to list.
     pub(crate) limit: Option<usize>,
+    /// `diagnose --all`.
+    pub(crate) include_success: bool,
 }
 
 impl AnalysisConfig {
@@ -264,6 +266,7 @@ impl AnalysisConfig {
             gap_ms: 10_000,
             top: 3,
             limit: None,
+            include_success: false,
         })
     }
 
@@ -278,6 +281,13 @@ impl AnalysisConfig {
     pub(crate) fn from_timeline(args: &TimelineArgs) -> Result<Self> {
         let mut cfg = Self::from_run(&args.run)?;
         cfg.gap_ms = parse_duration_ms("--gap", &args.gap)?;
+        Ok(cfg)
+    }
+
+    pub(crate) fn from_diagnose(args: &DiagnoseArgs) -> Result<Self> {
+        let mut cfg = Self::new(&args.input, &args.run_id, &args.output)?;
+        cfg.gap_ms = parse_duration_ms("--gap", &args.gap)?;
+        cfg.include_success = args.all;
         Ok(cfg)
     }
 
@@ -343,6 +353,42 @@ impl RunsConfig {
             job_name: args.job_name.clone(),
             status,
             limit: args.limit,
+            format: args.output.format(),
+        })
+    }
+}
+
+/// The checked configuration of `compare`.
+#[derive(Debug)]
+pub(crate) struct CompareConfig {
+    pub(crate) input: InputConfig,
+    pub(crate) run_a: String,
+    pub(crate) run_b: String,
+    pub(crate) format: Format,
+}
+
+impl CompareConfig {
+    pub(crate) fn from_args(args: &CompareArgs) -> Result<Self> {
+        let (a, b) = (args.run_a.trim(), args.run_b.trim());
+        if a.is_empty() || b.is_empty() {
+            return usage(
+                "give two run ids (or unique prefixes): daglog compare RUN_A RUN_B ARCHIVE",
+            );
+        }
+        if a == b {
+            return usage(format!(
+                "RUN_A and RUN_B are the same run ({a}); give two different runs"
+            ));
+        }
+        if args.input.paths.is_empty() && std::io::stdin().is_terminal() {
+            return usage(format!(
+                "no input: give the archive after the two runs, e.g. `daglog compare {a} {b} exports/`"
+            ));
+        }
+        Ok(CompareConfig {
+            input: InputConfig::from_args(&args.input)?,
+            run_a: a.to_string(),
+            run_b: b.to_string(),
             format: args.output.format(),
         })
     }

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::args::{Cli, Command};
-use crate::config::{AnalysisConfig, LogsConfig, RunsConfig};
+use crate::config::{AnalysisConfig, CompareConfig, LogsConfig, RunsConfig};
 use crate::load::StrictStop;
 
 // Reading an archive allocates and frees a buffer per file; glibc returns
@@ -32,6 +32,10 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             commands::analysis::timeline(&AnalysisConfig::from_timeline(&args)?)
         }
         Command::Gaps(args) => commands::analysis::gaps(&AnalysisConfig::from_gaps(&args)?),
+        Command::Diagnose(args) => {
+            commands::analysis::diagnose(&AnalysisConfig::from_diagnose(&args)?)
+        }
+        Command::Compare(args) => commands::analysis::compare(&CompareConfig::from_args(&args)?),
     }
 }
 

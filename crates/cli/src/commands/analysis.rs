@@ -4,10 +4,10 @@
 use std::io::{self, Write};
 
 use anyhow::Result;
-use daglog_analysis::{Analysis, RunStats, run_info, run_list};
+use daglog_analysis::{Analysis, RunStats, compare as compare_runs, run_info, run_list};
 use daglog_ingest::{Archive, Run};
 
-use crate::config::{AnalysisConfig, RunsConfig, UsageError};
+use crate::config::{AnalysisConfig, CompareConfig, RunsConfig, UsageError};
 use crate::load::{Loaded, load, select_run};
 
 fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
@@ -171,6 +171,45 @@ pub(crate) fn gaps(cfg: &AnalysisConfig) -> Result<bool> {
     }
     let mut out = stdout();
     daglog_report::write_gaps(&mut out, &ranked, cfg.gap_ms, cfg.format)?;
+    out.flush()?;
+    Ok(!had_problems)
+}
+
+pub(crate) fn diagnose(cfg: &AnalysisConfig) -> Result<bool> {
+    let Loaded {
+        archive,
+        had_problems,
+    } = load(&cfg.input, false)?;
+    let runs = selected(&archive, cfg.run_id.as_deref())?;
+    warn_truncated(&runs);
+    // A run named by --run-id is diagnosed whatever its status.
+    let include_success = cfg.include_success || cfg.run_id.is_some();
+    let (analysis, stats) = analyse(&archive, runs)?;
+    let diagnoses = analysis.diagnoses(&stats, cfg.gap_ms, include_success)?;
+    let mut out = stdout();
+    daglog_report::write_diagnoses(&mut out, &diagnoses, cfg.format)?;
+    out.flush()?;
+    Ok(!had_problems)
+}
+
+pub(crate) fn compare(cfg: &CompareConfig) -> Result<bool> {
+    let Loaded {
+        archive,
+        had_problems,
+    } = load(&cfg.input, false)?;
+    let a = select_run(&archive, &cfg.run_a)?;
+    let b = select_run(&archive, &cfg.run_b)?;
+    if a.run_id == b.run_id {
+        anyhow::bail!(UsageError(format!(
+            "{} and {} name the same run {}; give two different runs",
+            cfg.run_a, cfg.run_b, a.run_id
+        )));
+    }
+    warn_truncated(&[a, b]);
+    let (_, stats) = analyse(&archive, vec![a, b])?;
+    let comparison = compare_runs(&archive, &stats[0], &stats[1])?;
+    let mut out = stdout();
+    daglog_report::write_comparison(&mut out, &comparison, cfg.format)?;
     out.flush()?;
     Ok(!had_problems)
 }

@@ -1,0 +1,208 @@
+//! The `daglog diagnose` printer: per run, the verdict, the root error, what
+//! it brought down, the evidence and what to do next.
+
+use std::io::{self, Write};
+
+use daglog_analysis::{Diagnosis, RootError};
+use serde::Serialize;
+
+use crate::Format;
+use crate::layout::{
+    Align, Cell, Document, NONE, Table, Tone, clip, event_words, format_time, status, write_line,
+    write_pretty,
+};
+
+/// `daglog diagnose`: why each run did not succeed.
+pub fn write_diagnoses<W: Write>(
+    out: &mut W,
+    runs: &[Diagnosis],
+    format: Format,
+) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Runs<'a> {
+        runs: &'a [Diagnosis],
+    }
+    match format {
+        Format::Json => write_pretty(out, &Runs { runs }),
+        Format::Ndjson => runs.iter().try_for_each(|r| write_line(out, r)),
+        Format::Table { color } => doc(runs).render_text(out, color),
+        Format::Markdown => doc(runs).render_markdown(out),
+    }
+}
+
+fn error_text(e: &RootError) -> String {
+    let first = e.message.lines().next().unwrap_or("");
+    match &e.class_name {
+        Some(c) if first.is_empty() => c.clone(),
+        Some(c) => format!("{c}: {first}"),
+        None => first.to_string(),
+    }
+}
+
+fn chain_text(e: &RootError) -> String {
+    e.chain
+        .iter()
+        .map(|l| l.class_name.clone().unwrap_or_else(|| "?".into()))
+        .collect::<Vec<_>>()
+        .join(" ← ")
+}
+
+fn doc(runs: &[Diagnosis]) -> Document {
+    let mut doc = Document::new();
+    if runs.is_empty() {
+        doc.heading(1, "Diagnosis");
+        doc.note("Every run succeeded: nothing to diagnose (--all lists warnings of successful runs too).");
+        return doc;
+    }
+    if runs.len() > 1 {
+        doc.heading(1, format!("Diagnosis of {} runs", runs.len()));
+        let mut t = Table::new(&[
+            ("run id", Align::Left),
+            ("job", Align::Left),
+            ("status", Align::Left),
+            ("pattern", Align::Left),
+            ("root step", Align::Left),
+            ("root error", Align::Left),
+        ]);
+        for d in runs {
+            t.row(vec![
+                d.run_id.as_str().into(),
+                d.job_name.as_deref().unwrap_or(NONE).into(),
+                status(d.status.as_str()),
+                d.pattern.map_or(NONE, |p| p.as_str()).into(),
+                d.root_step.as_deref().unwrap_or(NONE).into(),
+                d.root_error
+                    .as_ref()
+                    .map_or(NONE.to_string(), |e| clip(&error_text(e), 100))
+                    .into(),
+            ]);
+        }
+        doc.table(t);
+    }
+    for d in runs {
+        run_doc(&mut doc, d, runs.len() > 1);
+    }
+    doc
+}
+
+fn run_doc(doc: &mut Document, d: &Diagnosis, several: bool) {
+    let mut title = format!("Run {}", d.run_id);
+    if let Some(job) = &d.job_name {
+        title.push_str(&format!(" · {job}"));
+    }
+    doc.heading(if several { 2 } else { 1 }, title);
+    let pattern = match d.pattern {
+        Some(p) => Cell::toned(p.as_str(), Tone::Bad),
+        None => Cell::toned("none (the run succeeded)", Tone::Good),
+    };
+    let mut fields = vec![
+        ("status".to_string(), status(d.status.as_str())),
+        ("pattern".to_string(), pattern),
+        ("summary".to_string(), d.summary.as_str().into()),
+        (
+            "root step".to_string(),
+            d.root_step.as_deref().unwrap_or("— (run level)").into(),
+        ),
+    ];
+    if let Some(e) = &d.root_error {
+        fields.push((
+            "root error".to_string(),
+            Cell::toned(error_text(e), Tone::Bad),
+        ));
+        fields.push(("error chain".to_string(), chain_text(e).into()));
+        if let Some(src) = &e.error_source {
+            fields.push(("error source".to_string(), src.as_str().into()));
+        }
+    }
+    if let Some(reason) = &d.failure_reason {
+        fields.push(("dagster/failure_reason".to_string(), reason.as_str().into()));
+    }
+    doc.fields(fields);
+
+    if !d.cascade.is_empty() {
+        doc.heading(3, "Brought down by the root");
+        let mut t = Table::new(&[
+            ("step", Align::Left),
+            ("status", Align::Left),
+            ("because of", Align::Left),
+        ]);
+        for c in &d.cascade {
+            t.row(vec![
+                c.step_key.as_str().into(),
+                status(c.status.as_str()),
+                c.because_of.join(", ").into(),
+            ]);
+        }
+        doc.table(t);
+    }
+    if !d.other_failures.is_empty() {
+        doc.heading(3, "Other independent failures");
+        let mut t = Table::new(&[
+            ("step", Align::Left),
+            ("pattern", Align::Left),
+            ("error", Align::Left),
+            ("brought down", Align::Left),
+        ]);
+        for o in &d.other_failures {
+            t.row(vec![
+                o.step_key.as_deref().unwrap_or("(run level)").into(),
+                o.pattern.as_str().into(),
+                o.root_error
+                    .as_ref()
+                    .map_or(NONE.to_string(), |e| clip(&error_text(e), 100))
+                    .into(),
+                o.cascade
+                    .iter()
+                    .map(|c| c.step_key.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                    .into(),
+            ]);
+        }
+        doc.table(t);
+    }
+    let retried: Vec<_> = d
+        .flaky_steps
+        .iter()
+        .map(|r| (r, "flaky: succeeded after retries"))
+        .chain(d.retries_exhausted.iter().map(|r| (r, "retries exhausted")))
+        .collect();
+    if !retried.is_empty() {
+        doc.heading(3, "Retries");
+        let mut t = Table::new(&[
+            ("step", Align::Left),
+            ("attempts", Align::Right),
+            ("outcome", Align::Left),
+            ("errors", Align::Left),
+        ]);
+        for (r, outcome) in retried {
+            t.row(vec![
+                r.step_key.as_str().into(),
+                r.attempts.to_string().into(),
+                outcome.into(),
+                clip(&r.errors.join("; "), 120).into(),
+            ]);
+        }
+        doc.table(t);
+    }
+    if !d.warnings.is_empty() {
+        doc.heading(3, "Warnings");
+        for w in &d.warnings {
+            doc.note(Cell::toned(w.as_str(), Tone::Warn));
+        }
+    }
+    if !d.evidence.is_empty() {
+        doc.heading(3, "Evidence");
+        let mut t = Table::new(&[("time", Align::Left), ("event", Align::Left)]);
+        for e in &d.evidence {
+            t.row(vec![format_time(e.timestamp).into(), event_words(e).into()]);
+        }
+        doc.table(t);
+    }
+    if !d.next_steps.is_empty() {
+        doc.heading(3, "Next steps");
+        for (i, n) in d.next_steps.iter().enumerate() {
+            doc.note(format!("{}. {n}", i + 1));
+        }
+    }
+}
