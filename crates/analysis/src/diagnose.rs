@@ -220,6 +220,11 @@ fn without_class(message: &str, class: Option<&str>) -> String {
     first.to_string()
 }
 
+/// The error that really happened, looked up through Dagster's wrappers.
+pub(crate) fn root_error_of(info: &ErrorInfo) -> RootError {
+    root_error(info)
+}
+
 fn root_error(info: &ErrorInfo) -> RootError {
     let real = info
         .chain

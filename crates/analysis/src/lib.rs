@@ -36,6 +36,7 @@ mod frame;
 mod gaps;
 mod meta;
 mod model;
+mod report;
 
 use daglog_ingest::{Archive, Run};
 
@@ -52,6 +53,10 @@ pub use meta::{InfoSource, RunInfo, best_meta, run_info, run_list, tags_of};
 pub use model::{
     EventSummary, Gap, Interval, Marker, Phases, RunGaps, RunStats, RunStatus, StepStats,
     StepStatus, Timeline,
+};
+pub use report::{
+    ArchiveReport, ErrorEntry, Fingerprint, FlakyStep, JobSummary, RunReport, StepTrend,
+    archive_report, normalise_message, run_report, step_family,
 };
 
 use error::Context as _;
@@ -176,5 +181,27 @@ impl<'a> Analysis<'a> {
             out.push(diagnose(self.archive, run, s, g, failure_reason, sibling));
         }
         Ok(out)
+    }
+
+    /// One report per run: figures, diagnosis (warnings only for a run that
+    /// succeeded), silences of at least `gap_ms`, errors and the log around
+    /// the failure.
+    pub fn run_reports(&self, stats: Vec<RunStats>, gap_ms: i64) -> Result<Vec<RunReport>> {
+        let diagnoses = self.diagnoses(&stats, gap_ms, true)?;
+        let timelines = self.timelines(stats, gap_ms)?;
+        Ok(timelines
+            .into_iter()
+            .zip(diagnoses)
+            .zip(&self.runs)
+            .map(|((t, d), run)| run_report(self.archive, run, t.run, d, t.gaps, gap_ms))
+            .collect())
+    }
+
+    /// The many-run report over every selected run.
+    pub fn archive_report(&self, stats: &[RunStats], gap_ms: i64) -> Result<ArchiveReport> {
+        let diagnoses = self.diagnoses(stats, gap_ms, false)?;
+        let gaps = self.gaps(stats, gap_ms, 3)?;
+        archive_report(self.archive, &self.runs, stats, &diagnoses, &gaps)
+            .computing("the archive report")
     }
 }
