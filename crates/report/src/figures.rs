@@ -9,14 +9,14 @@
 use std::io::{self, Write};
 
 use daglog_analysis::{
-    EventSummary, Gap, InfoSource, RunGaps, RunInfo, RunStats, StepStats, StepStatus, Timeline,
+    Gap, InfoSource, RunGaps, RunInfo, RunStats, StepStats, StepStatus, Timeline,
 };
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::layout::{
-    Align, Cell, Document, Table, Tone, clip, format_duration_ms, format_offset_ms, format_time,
-    seconds_to_ms,
+    Align, Cell, Document, NONE, Table, Tone, count, duration, event_words, format_duration_ms,
+    format_time, offset, seconds_to_ms, status, status_tone, time, write_line, write_pretty,
 };
 
 /// How analysis results are written.
@@ -33,54 +33,6 @@ pub enum Format {
     Ndjson,
     /// GitHub-flavoured Markdown, for tickets.
     Markdown,
-}
-
-/// What stands for a missing value.
-const NONE: &str = "—";
-
-/// Event messages are cut to this many characters inside a table; JSON keeps them whole.
-const MESSAGE_CHARS: usize = 80;
-
-fn write_pretty<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
-    out.write_all(b"\n")
-}
-
-fn write_line<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, value)?;
-    out.write_all(b"\n")
-}
-
-fn status_tone(status: &str) -> Tone {
-    match status {
-        "SUCCESS" => Tone::Good,
-        "FAILURE" => Tone::Bad,
-        "CANCELED" | "CANCELING" | "IN_PROGRESS" | "STARTED" | "STARTING" | "UNKNOWN" => Tone::Warn,
-        "QUEUED" | "NOT_STARTED" | "SKIPPED" | "NOT_EXECUTED" => Tone::Dim,
-        _ => Tone::Plain,
-    }
-}
-
-/// A status word, toned for the terminal.
-fn status(status: &str) -> Cell {
-    Cell::toned(status, status_tone(status))
-}
-
-fn time(t: Option<f64>) -> Cell {
-    t.map_or(NONE.into(), |t| format_time(t).into())
-}
-
-fn duration(ms: Option<i64>) -> Cell {
-    ms.map_or(NONE.into(), |ms| format_duration_ms(ms).into())
-}
-
-/// Where `t` falls after the run's first event.
-fn offset(t: f64, first: f64) -> String {
-    format_offset_ms(seconds_to_ms(t) - seconds_to_ms(first))
-}
-
-fn count(n: u64) -> Cell {
-    n.to_string().into()
 }
 
 fn run_title(prefix: &str, run_id: &str, job: Option<&str>) -> Cell {
@@ -456,18 +408,6 @@ pub fn write_timeline<W: Write>(
         Format::Table { color } => timeline_doc(timeline).render_text(out, color),
         Format::Markdown => timeline_doc(timeline).render_markdown(out),
     }
-}
-
-/// An event in a few words: `TYPE [step] "first line of the message"`.
-fn event_words(e: &EventSummary) -> String {
-    let mut s = e.event_type.as_deref().unwrap_or("LOG").to_string();
-    if let Some(step) = &e.step_key {
-        s.push_str(&format!(" [{step}]"));
-    }
-    if !e.message.is_empty() {
-        s.push_str(&format!(" \"{}\"", clip(&e.message, MESSAGE_CHARS)));
-    }
-    s
 }
 
 fn open_steps(steps: &[String]) -> String {

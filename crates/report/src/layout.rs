@@ -1,15 +1,27 @@
 //! The shared layout of the analysis printers: a small [`Document`] of blocks
 //! (headings, key/value lists, aligned tables, notes, preformatted text) and
-//! its renderers, aligned text for a terminal and GitHub-flavoured Markdown.
+//! its renderers, aligned text for a terminal, GitHub-flavoured Markdown and
+//! a self-contained HTML page.
 //!
 //! The model holds plain, unescaped text and semantic [`Tone`]s, never markup
 //! or escape codes: each renderer escapes and styles in its own way, so one
-//! Document gives the same content in every format (and an HTML renderer can
-//! be added beside the other two).
+//! Document gives the same content in every format.
 
 use std::io::{self, Write};
 
+use daglog_analysis::EventSummary;
+use serde::Serialize;
+
 use crate::text::escape_control;
+
+// Paths given so that the files are found the same way when a test crate
+// includes this file by `#[path]` (tests/html_render.rs).
+#[path = "layout/gantt.rs"]
+mod gantt;
+#[path = "layout/html.rs"]
+mod html;
+
+pub(crate) use gantt::{Gantt, GanttBar, GanttMark, GanttRow};
 
 /// What a piece of text means, for renderers that style it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +172,15 @@ pub(crate) enum Block {
         /// The text.
         text: String,
     },
+    /// Long text folded under a one-line summary, e.g. a stack trace.
+    Details {
+        /// What stays visible.
+        summary: Cell,
+        /// The folded text (line breaks kept).
+        body: String,
+    },
+    /// A Gantt chart.
+    Gantt(Gantt),
 }
 
 /// What a printer lays out: blocks, rendered in order.
@@ -207,6 +228,19 @@ impl Document {
         });
     }
 
+    /// Adds long text folded under a summary.
+    pub(crate) fn details(&mut self, summary: impl Into<Cell>, body: impl Into<String>) {
+        self.blocks.push(Block::Details {
+            summary: summary.into(),
+            body: body.into(),
+        });
+    }
+
+    /// Adds a Gantt chart.
+    pub(crate) fn gantt(&mut self, gantt: Gantt) {
+        self.blocks.push(Block::Gantt(gantt));
+    }
+
     /// Aligned text for a terminal; `color` styles toned spans with ANSI escapes.
     pub(crate) fn render_text<W: Write>(&self, out: &mut W, color: bool) -> io::Result<()> {
         let mut s = String::new();
@@ -229,6 +263,12 @@ impl Document {
             markdown::block(&mut s, block);
         }
         out.write_all(s.as_bytes())
+    }
+
+    /// One self-contained HTML page titled `title`: inline CSS and SVG, no
+    /// script, nothing fetched.
+    pub(crate) fn render_html<W: Write>(&self, out: &mut W, title: &str) -> io::Result<()> {
+        out.write_all(html::document(self, title).as_bytes())
     }
 }
 
@@ -285,10 +325,90 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
     }
 }
 
+// Cells and JSON output shared by the printers.
+
+/// What stands for a missing value.
+pub(crate) const NONE: &str = "—";
+
+/// Event messages are cut to this many characters inside a table; JSON keeps them whole.
+pub(crate) const MESSAGE_CHARS: usize = 80;
+
+/// One pretty JSON document and a newline.
+pub(crate) fn write_pretty<W: Write, T: Serialize + ?Sized>(
+    out: &mut W,
+    value: &T,
+) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
+}
+
+/// One compact JSON line.
+pub(crate) fn write_line<W: Write, T: Serialize + ?Sized>(
+    out: &mut W,
+    value: &T,
+) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    out.write_all(b"\n")
+}
+
+/// The tone of a run or step status word.
+pub(crate) fn status_tone(status: &str) -> Tone {
+    match status {
+        "SUCCESS" => Tone::Good,
+        "FAILURE" => Tone::Bad,
+        "CANCELED" | "CANCELING" | "IN_PROGRESS" | "STARTED" | "STARTING" | "UNKNOWN" => Tone::Warn,
+        "QUEUED" | "NOT_STARTED" | "SKIPPED" | "NOT_EXECUTED" => Tone::Dim,
+        _ => Tone::Plain,
+    }
+}
+
+/// A status word, toned for the terminal.
+pub(crate) fn status(status: &str) -> Cell {
+    Cell::toned(status, status_tone(status))
+}
+
+/// A time as ISO 8601, or a dash.
+pub(crate) fn time(t: Option<f64>) -> Cell {
+    t.map_or(NONE.into(), |t| format_time(t).into())
+}
+
+/// A span, compactly, or a dash.
+pub(crate) fn duration(ms: Option<i64>) -> Cell {
+    ms.map_or(NONE.into(), |ms| format_duration_ms(ms).into())
+}
+
+/// Where `t` falls after the run's first event.
+pub(crate) fn offset(t: f64, first: f64) -> String {
+    format_offset_ms(seconds_to_ms(t) - seconds_to_ms(first))
+}
+
+/// A count.
+pub(crate) fn count(n: u64) -> Cell {
+    n.to_string().into()
+}
+
+/// An event in a few words: `TYPE [step] "first line of the message"`.
+pub(crate) fn event_words(e: &EventSummary) -> String {
+    event_words_up_to(e, MESSAGE_CHARS)
+}
+
+/// [`event_words`] with the message cut to `max` characters, for a line of
+/// its own rather than a table cell.
+pub(crate) fn event_words_up_to(e: &EventSummary, max: usize) -> String {
+    let mut s = e.event_type.as_deref().unwrap_or("LOG").to_string();
+    if let Some(step) = &e.step_key {
+        s.push_str(&format!(" [{step}]"));
+    }
+    if !e.message.is_empty() {
+        s.push_str(&format!(" \"{}\"", clip(&e.message, max)));
+    }
+    s
+}
+
 mod text {
     use std::fmt::Write as _;
 
-    use super::{Align, Block, Cell, Row, Tone, escape_control};
+    use super::{Align, Block, Cell, Row, Tone, escape_control, gantt};
 
     const RESET: &str = "\x1b[0m";
     const INDENT: &str = "  ";
@@ -410,18 +530,53 @@ mod text {
                 line.push_str(&cell(text, color).0);
                 push_line(s, &line);
             }
-            Block::Pre { text, .. } => {
-                for l in text.trim_end_matches(['\n', '\r']).split('\n') {
-                    let _ = write!(s, "{INDENT}{INDENT}");
-                    push_line(s, &escape_control(l.trim_end_matches('\r')));
+            Block::Pre { text, .. } => pre(s, text),
+            Block::Details { summary, body } => {
+                let mut line = String::from(INDENT);
+                line.push_str(&cell(summary, color).0);
+                push_line(s, &line);
+                pre(s, body);
+            }
+            Block::Gantt(g) => {
+                for (lead, glyphs) in gantt::chart_lines(g) {
+                    let mut line = String::from(INDENT);
+                    line.push_str(&lead);
+                    // Runs of one tone share one colour escape.
+                    let mut run: Option<Tone> = None;
+                    for (c, tone) in glyphs {
+                        let on = style(tone).filter(|_| color && c != ' ');
+                        let tone = on.map(|_| tone);
+                        if tone != run {
+                            if run.is_some() {
+                                line.push_str(RESET);
+                            }
+                            if let Some(on) = on {
+                                line.push_str(on);
+                            }
+                            run = tone;
+                        }
+                        line.push(c);
+                    }
+                    if run.is_some() {
+                        line.push_str(RESET);
+                    }
+                    push_line(s, &line);
                 }
             }
+        }
+    }
+
+    /// Text as is, indented, control characters shown.
+    fn pre(s: &mut String, text: &str) {
+        for l in text.trim_end_matches(['\n', '\r']).split('\n') {
+            let _ = write!(s, "{INDENT}{INDENT}");
+            push_line(s, &escape_control(l.trim_end_matches('\r')));
         }
     }
 }
 
 mod markdown {
-    use super::{Align, Block, Cell, Row, escape_control};
+    use super::{Align, Block, Cell, Row, escape_control, gantt, html};
 
     /// Escapes text for one line of Markdown (a table cell, a heading, a list
     /// item): nothing in it can end the cell or the line, open a code span,
@@ -527,19 +682,45 @@ mod markdown {
                 cell(text, s);
                 s.push('\n');
             }
-            Block::Pre { lang, text } => {
-                let fence = fence(text);
-                s.push_str(&fence);
-                s.push_str(lang.unwrap_or(""));
-                s.push('\n');
-                for l in text.trim_end_matches(['\n', '\r']).split('\n') {
-                    s.push_str(&escape_control(l.trim_end_matches('\r')));
-                    s.push('\n');
+            Block::Pre { lang, text } => fenced(s, *lang, text),
+            Block::Details { summary, body } => {
+                // Raw HTML, which GitHub renders: the summary is escaped as
+                // HTML (Markdown is not parsed inside the tag), the body is a
+                // fenced block after a blank line, where Markdown resumes.
+                s.push_str("<details>\n<summary>");
+                for span in &summary.0 {
+                    html::escape(&span.text, s, html::Newline::Break);
                 }
-                s.push_str(&fence);
-                s.push('\n');
+                s.push_str("</summary>\n\n");
+                fenced(s, Some("text"), body);
+                s.push_str("\n</details>\n");
+            }
+            Block::Gantt(g) => {
+                let chart: String = gantt::chart_lines(g)
+                    .into_iter()
+                    .map(|(lead, glyphs)| {
+                        let mut line = lead;
+                        line.extend(glyphs.into_iter().map(|(c, _)| c));
+                        line.trim_end().to_string() + "\n"
+                    })
+                    .collect();
+                fenced(s, Some("text"), &chart);
             }
         }
+    }
+
+    /// `text` in a fence it cannot close, control characters shown.
+    fn fenced(s: &mut String, lang: Option<&str>, text: &str) {
+        let fence = fence(text);
+        s.push_str(&fence);
+        s.push_str(lang.unwrap_or(""));
+        s.push('\n');
+        for l in text.trim_end_matches(['\n', '\r']).split('\n') {
+            s.push_str(&escape_control(l.trim_end_matches('\r')));
+            s.push('\n');
+        }
+        s.push_str(&fence);
+        s.push('\n');
     }
 }
 

@@ -26,11 +26,15 @@
 
 #![deny(missing_docs)]
 
+mod compare;
+mod diagnose;
 mod figures;
 mod layout;
 mod logs;
 mod text;
 
+pub use compare::write_comparison;
+pub use diagnose::write_diagnoses;
 pub use figures::{Format, write_gaps, write_info, write_runs, write_stats, write_timeline};
 pub use logs::{HumanLogs, HumanOptions, JsonLogs, LogPrinter, NdjsonLogs, PageEnd};
 pub use text::{escape_control, first_line};
