@@ -379,3 +379,43 @@ fn compare_names_every_changed_config_key_and_the_failing_step() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn report_writes_one_self_contained_html_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.html");
+    let o = run(&["report", "data/sample", "-o", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    assert!(stderr(&o).contains("wrote"));
+    let html = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>") || html.starts_with("<!doctype html>"),
+        "{}",
+        &html[..100]
+    );
+    // Self-contained: no script, no external resource.
+    let lower = html.to_ascii_lowercase();
+    assert!(!lower.contains("<script"));
+    assert!(!lower.contains("src=\"http") && !lower.contains("href=\"http"));
+    assert!(html.contains("import_error") && html.contains("timeout_hang"));
+
+    // One run: the Gantt chart is there, as inline SVG.
+    let one = dir.path().join("one.html");
+    let o = run(&[
+        "report",
+        "data/sample",
+        "--run-id",
+        "c0f61630",
+        "-o",
+        one.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&one).unwrap();
+    assert!(html.contains("<svg"), "no svg");
+    assert!(html.contains("flaky_api_call"));
+
+    // A folder as -o is a usage error.
+    let o = run(&["report", "data/sample", "-o", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -146,3 +146,14 @@ fn compare() {
         ["compare", "e7c257f7", "0f246d01", L, "--json"]
     );
 }
+
+#[test]
+fn report() {
+    snap!("report_markdown_archive", ["report", "data/sample"]);
+    snap!(
+        "report_json_archive",
+        ["report", "data/sample", "--format", "json"]
+    );
+    snap!("report_markdown_run", ["report", B]);
+    snap!("report_json_run", ["report", F1, "--format", "json"]);
+}

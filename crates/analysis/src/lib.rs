@@ -55,7 +55,7 @@ pub use model::{
     StepStatus, Timeline,
 };
 pub use report::{
-    ArchiveReport, ErrorEntry, Fingerprint, FlakyStep, JobSummary, RunReport, StepTrend,
+    ArchiveReport, ErrorEntry, Fingerprint, FlakyStep, JobSummary, RunReport, RunSpan, StepTrend,
     archive_report, normalise_message, run_report, step_family,
 };
 
@@ -155,12 +155,25 @@ impl<'a> Analysis<'a> {
         include_success: bool,
     ) -> Result<Vec<Diagnosis>> {
         let gaps = self.gaps(stats, hang_gap_ms, 3)?;
+        let gaps_of: std::collections::HashMap<&str, &RunGaps> =
+            gaps.iter().map(|g| (g.run_id.as_str(), g)).collect();
+        // The latest successful run of each job, to compare failures with.
+        let mut latest_success: std::collections::HashMap<&str, &RunStats> =
+            std::collections::HashMap::new();
+        for o in stats.iter().filter(|o| o.status == RunStatus::Success) {
+            if let Some(job) = o.job_name.as_deref() {
+                let e = latest_success.entry(job).or_insert(o);
+                if o.first_event_time > e.first_event_time {
+                    *e = o;
+                }
+            }
+        }
         let mut out = Vec::new();
         for (run, s) in self.runs.iter().zip(stats) {
             if s.status == RunStatus::Success && !include_success {
                 continue;
             }
-            let Some(g) = gaps.iter().find(|g| g.run_id == s.run_id) else {
+            let Some(g) = gaps_of.get(s.run_id.as_str()).copied() else {
                 continue;
             };
             let failure_reason = best_meta(self.archive, &s.run_id).and_then(|m| {
@@ -169,14 +182,10 @@ impl<'a> Analysis<'a> {
                     .find(|(k, _)| k == "dagster/failure_reason")
                     .map(|(_, v)| v)
             });
-            let sibling = stats
-                .iter()
-                .filter(|o| {
-                    o.status == RunStatus::Success
-                        && o.job_name.is_some()
-                        && o.job_name == s.job_name
-                })
-                .max_by(|a, b| a.first_event_time.total_cmp(&b.first_event_time))
+            let sibling = s
+                .job_name
+                .as_deref()
+                .and_then(|job| latest_success.get(job))
                 .map(|o| o.run_id.as_str());
             out.push(diagnose(self.archive, run, s, g, failure_reason, sibling));
         }

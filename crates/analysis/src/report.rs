@@ -129,6 +129,25 @@ pub struct StepTrend {
     pub regression: bool,
 }
 
+/// A run's span in time, for the archive's timeline.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunSpan {
+    /// The run id.
+    pub run_id: String,
+    /// The job.
+    pub job_name: Option<String>,
+    /// Status from the events.
+    pub status: RunStatus,
+    /// First event, float epoch seconds.
+    pub start_time: f64,
+    /// Last event.
+    pub end_time: f64,
+}
+
+/// How many runs the archive's timeline shows (the newest).
+const TIMELINE_RUNS: usize = 60;
+
 /// What an archive of many runs says.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -141,6 +160,8 @@ pub struct ArchiveReport {
     pub last_event_time: f64,
     /// Runs by job and status, with failure patterns.
     pub jobs: Vec<JobSummary>,
+    /// The newest runs (up to 60) in time order: when each ran, and how it ended.
+    pub timeline: Vec<RunSpan>,
     /// The failed runs' diagnoses, newest first.
     pub failures: Vec<Diagnosis>,
     /// Error fingerprints, most frequent first.
@@ -398,8 +419,23 @@ pub fn archive_report(
     };
     failures.sort_by(|a, b| start_of(&b.run_id).total_cmp(&start_of(&a.run_id)));
 
+    let mut timeline: Vec<RunSpan> = stats
+        .iter()
+        .map(|s| RunSpan {
+            run_id: s.run_id.clone(),
+            job_name: s.job_name.clone(),
+            status: s.status,
+            start_time: s.first_event_time,
+            end_time: s.last_event_time,
+        })
+        .collect();
+    timeline.sort_by(|a, b| b.start_time.total_cmp(&a.start_time));
+    timeline.truncate(TIMELINE_RUNS);
+    timeline.reverse();
+
     Ok(ArchiveReport {
         runs: stats.len() as u64,
+        timeline,
         first_event_time: stats
             .iter()
             .map(|s| s.first_event_time)

@@ -56,7 +56,31 @@ pub(crate) enum Command {
     /// What differs between two runs: config, tags, steps, durations, events, errors
     #[command(after_help = COMPARE_EXAMPLES, long_about = COMPARE_ABOUT)]
     Compare(CompareArgs),
+    /// A post-mortem report of one run or of a whole archive, as HTML, Markdown or JSON
+    #[command(after_help = REPORT_EXAMPLES, long_about = REPORT_ABOUT)]
+    Report(ReportArgs),
 }
+
+const REPORT_ABOUT: &str = "\
+The post-mortem as a deliverable. For one run (--run-id, or an archive of one run): the header
+(job, status, duration, queue wait, incomplete-export warning), the diagnosis, a Gantt timeline of
+steps and attempts with long silences shaded, the step table with phases, event counts, every
+error with its chain and stack, and the log around the failure. For many runs (the default when
+the archive holds several): runs by job and status with their failure patterns, the failed runs,
+error fingerprints (messages with ids, numbers, paths and partitions masked, clustered), flaky
+steps, per-step p50/p95 durations with regressions (the latest runs against the earlier ones),
+the slowest steps and the hang candidates.
+
+HTML is one self-contained file (inline CSS and SVG, no script, no network) that reads without
+JavaScript; every piece of text from the logs is escaped. Markdown carries the same content for a
+ticket; JSON the same model.";
+
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  daglog report data/sample -o report.html          # many runs: what keeps failing, what got slower
+  daglog report data/sample --run-id 0f246d01 -o run.html
+  daglog report exports/ --run-id 0f246d01 --format markdown > ticket.md
+  daglog report exports/ --format json | jq '.fingerprints[:5]'";
 
 const DIAGNOSE_ABOUT: &str = "\
 For every run that did not succeed, the verdict in the terms of the Dagster debug reference's
@@ -205,6 +229,8 @@ pub(crate) enum FormatArg {
     Ndjson,
     /// Markdown, for a ticket or a wiki
     Markdown,
+    /// One self-contained HTML page: inline CSS and SVG, no script, no network
+    Html,
 }
 
 /// A command about one run (or every run).
@@ -334,6 +360,44 @@ pub(crate) struct DiagnoseArgs {
 
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+
+    /// Report on this run only (a unique prefix of the run id is enough)
+    #[arg(long, value_name = "ID", help_heading = "Selection")]
+    pub(crate) run_id: Option<String>,
+
+    /// Silences at least this long are shaded and count as hang signs
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10s",
+        help_heading = "Selection"
+    )]
+    pub(crate) gap: String,
+
+    /// html, markdown or json; default: from the -o file's extension, else markdown
+    #[arg(long, value_name = "FORMAT", help_heading = "Output")]
+    pub(crate) format: Option<ReportFormatArg>,
+
+    /// Write the report to this file instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
+    pub(crate) output: Option<std::path::PathBuf>,
+}
+
+/// `report --format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ReportFormatArg {
+    /// One self-contained page
+    Html,
+    /// For a ticket
+    Markdown,
+    /// The report model
+    Json,
 }
 
 #[derive(Debug, Args)]

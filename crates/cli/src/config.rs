@@ -10,8 +10,8 @@ use regex::{Regex, RegexBuilder};
 use daglog_report::Format;
 
 use crate::args::{
-    CompareArgs, DiagnoseArgs, FormatArg, GapsArgs, InputArgs, LogsArgs, OutputArgs, RunArgs,
-    RunsArgs, StatsArgs, TimelineArgs,
+    CompareArgs, DiagnoseArgs, FormatArg, GapsArgs, InputArgs, LogsArgs, OutputArgs, ReportArgs,
+    ReportFormatArg, RunArgs, RunsArgs, StatsArgs, TimelineArgs,
 };
 
 /// A usage error: exit status 2.
@@ -205,6 +205,7 @@ impl OutputArgs {
             (true, _, _) | (_, _, FormatArg::Json) => Format::Json,
             (_, true, _) | (_, _, FormatArg::Ndjson) => Format::Ndjson,
             (_, _, FormatArg::Markdown) => Format::Markdown,
+            (_, _, FormatArg::Html) => Format::Html,
             (_, _, FormatArg::Table) => Format::Table {
                 color: use_color(self.no_color),
             },
@@ -390,6 +391,52 @@ impl CompareConfig {
             run_a: a.to_string(),
             run_b: b.to_string(),
             format: args.output.format(),
+        })
+    }
+}
+
+/// The checked configuration of `report`.
+#[derive(Debug)]
+pub(crate) struct ReportConfig {
+    pub(crate) input: InputConfig,
+    pub(crate) run_id: Option<String>,
+    pub(crate) gap_ms: i64,
+    pub(crate) format: Format,
+    pub(crate) output: Option<std::path::PathBuf>,
+}
+
+impl ReportConfig {
+    pub(crate) fn from_args(args: &ReportArgs) -> Result<Self> {
+        let from_extension = args.output.as_ref().and_then(|p| {
+            match p.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+                "html" | "htm" => Some(Format::Html),
+                "md" | "markdown" => Some(Format::Markdown),
+                "json" => Some(Format::Json),
+                _ => None,
+            }
+        });
+        let format = match (args.format, from_extension) {
+            (Some(ReportFormatArg::Html), _) => Format::Html,
+            (Some(ReportFormatArg::Markdown), _) => Format::Markdown,
+            (Some(ReportFormatArg::Json), _) => Format::Json,
+            (None, Some(f)) => f,
+            (None, None) if args.output.is_some() => Format::Html,
+            (None, None) => Format::Markdown,
+        };
+        if let Some(path) = &args.output
+            && path.is_dir()
+        {
+            return usage(format!(
+                "-o {} is a folder; give a file name such as report.html",
+                path.display()
+            ));
+        }
+        Ok(ReportConfig {
+            input: InputConfig::from_args(&args.input)?,
+            run_id: check_run_id(&args.run_id)?,
+            gap_ms: parse_duration_ms("--gap", &args.gap)?,
+            format,
+            output: args.output.clone(),
         })
     }
 }

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::args::{Cli, Command};
-use crate::config::{AnalysisConfig, CompareConfig, LogsConfig, RunsConfig};
+use crate::config::{AnalysisConfig, CompareConfig, LogsConfig, ReportConfig, RunsConfig};
 use crate::load::StrictStop;
 
 // Reading an archive allocates and frees a buffer per file; glibc returns
@@ -36,6 +36,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             commands::analysis::diagnose(&AnalysisConfig::from_diagnose(&args)?)
         }
         Command::Compare(args) => commands::analysis::compare(&CompareConfig::from_args(&args)?),
+        Command::Report(args) => commands::analysis::report(&ReportConfig::from_args(&args)?),
     }
 }
 

@@ -34,6 +34,7 @@ pub fn write_comparison<W: Write>(
         Format::Ndjson => write_line(out, comparison),
         Format::Table { color } => compare_doc(comparison).render_text(out, color),
         Format::Markdown => compare_doc(comparison).render_markdown(out),
+        Format::Html => compare_doc(comparison).render_html(out, "daglog"),
     }
 }
 

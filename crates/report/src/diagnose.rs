@@ -27,10 +27,12 @@ pub fn write_diagnoses<W: Write>(
         Format::Ndjson => runs.iter().try_for_each(|r| write_line(out, r)),
         Format::Table { color } => doc(runs).render_text(out, color),
         Format::Markdown => doc(runs).render_markdown(out),
+        Format::Html => doc(runs).render_html(out, "daglog"),
     }
 }
 
-fn error_text(e: &RootError) -> String {
+/// `Class: first line of the message` (the class alone when there is no message).
+pub(crate) fn error_text(e: &RootError) -> String {
     let first = e.message.lines().next().unwrap_or("");
     match &e.class_name {
         Some(c) if first.is_empty() => c.clone(),
@@ -56,41 +58,49 @@ fn doc(runs: &[Diagnosis]) -> Document {
     }
     if runs.len() > 1 {
         doc.heading(1, format!("Diagnosis of {} runs", runs.len()));
-        let mut t = Table::new(&[
-            ("run id", Align::Left),
-            ("job", Align::Left),
-            ("status", Align::Left),
-            ("pattern", Align::Left),
-            ("root step", Align::Left),
-            ("root error", Align::Left),
-        ]);
-        for d in runs {
-            t.row(vec![
-                d.run_id.as_str().into(),
-                d.job_name.as_deref().unwrap_or(NONE).into(),
-                status(d.status.as_str()),
-                d.pattern.map_or(NONE, |p| p.as_str()).into(),
-                d.root_step.as_deref().unwrap_or(NONE).into(),
-                d.root_error
-                    .as_ref()
-                    .map_or(NONE.to_string(), |e| clip(&error_text(e), 100))
-                    .into(),
-            ]);
-        }
-        doc.table(t);
+        doc.table(verdicts_table(runs));
     }
     for d in runs {
-        run_doc(&mut doc, d, runs.len() > 1);
+        let mut title = format!("Run {}", d.run_id);
+        if let Some(job) = &d.job_name {
+            title.push_str(&format!(" · {job}"));
+        }
+        doc.heading(if runs.len() > 1 { 2 } else { 1 }, title);
+        doc.append(diagnosis_doc(d, 3));
     }
     doc
 }
 
-fn run_doc(doc: &mut Document, d: &Diagnosis, several: bool) {
-    let mut title = format!("Run {}", d.run_id);
-    if let Some(job) = &d.job_name {
-        title.push_str(&format!(" · {job}"));
+/// One row per run: its verdict in brief.
+pub(crate) fn verdicts_table(runs: &[Diagnosis]) -> Table {
+    let mut t = Table::new(&[
+        ("run id", Align::Left),
+        ("job", Align::Left),
+        ("status", Align::Left),
+        ("pattern", Align::Left),
+        ("root step", Align::Left),
+        ("root error", Align::Left),
+    ]);
+    for d in runs {
+        t.row(vec![
+            d.run_id.as_str().into(),
+            d.job_name.as_deref().unwrap_or(NONE).into(),
+            status(d.status.as_str()),
+            d.pattern.map_or(NONE, |p| p.as_str()).into(),
+            d.root_step.as_deref().unwrap_or(NONE).into(),
+            d.root_error
+                .as_ref()
+                .map_or(NONE.to_string(), |e| clip(&error_text(e), 100))
+                .into(),
+        ]);
     }
-    doc.heading(if several { 2 } else { 1 }, title);
+    t
+}
+
+/// One run's diagnosis without a title: its fields, then sections headed at
+/// `level` (the report puts it under a heading of its own).
+pub(crate) fn diagnosis_doc(d: &Diagnosis, level: u8) -> Document {
+    let mut doc = Document::new();
     let pattern = match d.pattern {
         Some(p) => Cell::toned(p.as_str(), Tone::Bad),
         None => Cell::toned("none (the run succeeded)", Tone::Good),
@@ -120,7 +130,7 @@ fn run_doc(doc: &mut Document, d: &Diagnosis, several: bool) {
     doc.fields(fields);
 
     if !d.cascade.is_empty() {
-        doc.heading(3, "Brought down by the root");
+        doc.heading(level, "Brought down by the root");
         let mut t = Table::new(&[
             ("step", Align::Left),
             ("status", Align::Left),
@@ -136,7 +146,7 @@ fn run_doc(doc: &mut Document, d: &Diagnosis, several: bool) {
         doc.table(t);
     }
     if !d.other_failures.is_empty() {
-        doc.heading(3, "Other independent failures");
+        doc.heading(level, "Other independent failures");
         let mut t = Table::new(&[
             ("step", Align::Left),
             ("pattern", Align::Left),
@@ -168,7 +178,7 @@ fn run_doc(doc: &mut Document, d: &Diagnosis, several: bool) {
         .chain(d.retries_exhausted.iter().map(|r| (r, "retries exhausted")))
         .collect();
     if !retried.is_empty() {
-        doc.heading(3, "Retries");
+        doc.heading(level, "Retries");
         let mut t = Table::new(&[
             ("step", Align::Left),
             ("attempts", Align::Right),
@@ -186,13 +196,13 @@ fn run_doc(doc: &mut Document, d: &Diagnosis, several: bool) {
         doc.table(t);
     }
     if !d.warnings.is_empty() {
-        doc.heading(3, "Warnings");
+        doc.heading(level, "Warnings");
         for w in &d.warnings {
             doc.note(Cell::toned(w.as_str(), Tone::Warn));
         }
     }
     if !d.evidence.is_empty() {
-        doc.heading(3, "Evidence");
+        doc.heading(level, "Evidence");
         let mut t = Table::new(&[("time", Align::Left), ("event", Align::Left)]);
         for e in &d.evidence {
             t.row(vec![format_time(e.timestamp).into(), event_words(e).into()]);
@@ -200,9 +210,10 @@ fn run_doc(doc: &mut Document, d: &Diagnosis, several: bool) {
         doc.table(t);
     }
     if !d.next_steps.is_empty() {
-        doc.heading(3, "Next steps");
+        doc.heading(level, "Next steps");
         for (i, n) in d.next_steps.iter().enumerate() {
             doc.note(format!("{}. {n}", i + 1));
         }
     }
+    doc
 }

@@ -33,6 +33,8 @@ pub enum Format {
     Ndjson,
     /// GitHub-flavoured Markdown, for tickets.
     Markdown,
+    /// One self-contained HTML page (inline CSS and SVG, no script).
+    Html,
 }
 
 fn run_title(prefix: &str, run_id: &str, job: Option<&str>) -> Cell {
@@ -59,6 +61,7 @@ pub fn write_stats<W: Write>(out: &mut W, runs: &[RunStats], format: Format) -> 
         Format::Ndjson => runs.iter().try_for_each(|r| write_line(out, r)),
         Format::Table { color } => stats_doc(runs).render_text(out, color),
         Format::Markdown => stats_doc(runs).render_markdown(out),
+        Format::Html => stats_doc(runs).render_html(out, "daglog"),
     }
 }
 
@@ -73,6 +76,13 @@ fn stats_doc(runs: &[RunStats]) -> Document {
 fn run_stats_doc(r: &RunStats) -> Document {
     let mut doc = Document::new();
     doc.heading(1, run_title("Run ", &r.run_id, r.job_name.as_deref()));
+    doc.fields(run_fields(r));
+    doc.append(steps_and_counts_doc(r));
+    doc
+}
+
+/// A run's figures as key/values.
+pub(crate) fn run_fields(r: &RunStats) -> Vec<(String, Cell)> {
     let mut fields: Vec<(String, Cell)> = vec![
         ("status".into(), status(r.status.as_str())),
         ("start".into(), time(r.start_time)),
@@ -96,8 +106,12 @@ fn run_stats_doc(r: &RunStats) -> Document {
         ));
     }
     fields.push(("critical path".into(), critical_path(r)));
-    doc.fields(fields);
+    fields
+}
 
+/// A run's step table (with phases) and its event counts.
+pub(crate) fn steps_and_counts_doc(r: &RunStats) -> Document {
+    let mut doc = Document::new();
     doc.heading(2, "Steps");
     if r.steps.is_empty() {
         doc.note("No step events.");
@@ -236,6 +250,7 @@ pub fn write_info<W: Write>(
         Format::Ndjson => write_line(out, info),
         Format::Table { color } => info_doc(info, stats).render_text(out, color),
         Format::Markdown => info_doc(info, stats).render_markdown(out),
+        Format::Html => info_doc(info, stats).render_html(out, "daglog"),
     }
 }
 
@@ -363,6 +378,7 @@ pub fn write_runs<W: Write>(out: &mut W, runs: &[RunInfo], format: Format) -> io
         Format::Ndjson => runs.iter().try_for_each(|r| write_line(out, r)),
         Format::Table { color } => runs_doc(runs).render_text(out, color),
         Format::Markdown => runs_doc(runs).render_markdown(out),
+        Format::Html => runs_doc(runs).render_html(out, "daglog"),
     }
 }
 
@@ -407,6 +423,7 @@ pub fn write_timeline<W: Write>(
         Format::Ndjson => write_line(out, timeline),
         Format::Table { color } => timeline_doc(timeline).render_text(out, color),
         Format::Markdown => timeline_doc(timeline).render_markdown(out),
+        Format::Html => timeline_doc(timeline).render_html(out, "daglog"),
     }
 }
 
@@ -519,6 +536,7 @@ pub fn write_gaps<W: Write>(
         Format::Ndjson => runs.iter().try_for_each(|r| write_line(out, r)),
         Format::Table { color } => gaps_doc(runs, threshold_ms).render_text(out, color),
         Format::Markdown => gaps_doc(runs, threshold_ms).render_markdown(out),
+        Format::Html => gaps_doc(runs, threshold_ms).render_html(out, "daglog"),
     }
 }
 

@@ -14,11 +14,7 @@ use serde::Serialize;
 
 use crate::text::escape_control;
 
-// Paths given so that the files are found the same way when a test crate
-// includes this file by `#[path]` (tests/html_render.rs).
-#[path = "layout/gantt.rs"]
 mod gantt;
-#[path = "layout/html.rs"]
 mod html;
 
 pub(crate) use gantt::{Gantt, GanttBar, GanttMark, GanttRow};
@@ -193,6 +189,11 @@ impl Document {
     /// An empty document.
     pub(crate) fn new() -> Self {
         Self::default()
+    }
+
+    /// Adds every block of `other`, in order.
+    pub(crate) fn append(&mut self, other: Document) {
+        self.blocks.extend(other.blocks);
     }
 
     /// Adds a heading.

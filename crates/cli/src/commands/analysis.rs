@@ -7,7 +7,7 @@ use anyhow::Result;
 use daglog_analysis::{Analysis, RunStats, compare as compare_runs, run_info, run_list};
 use daglog_ingest::{Archive, Run};
 
-use crate::config::{AnalysisConfig, CompareConfig, RunsConfig, UsageError};
+use crate::config::{AnalysisConfig, CompareConfig, ReportConfig, RunsConfig, UsageError};
 use crate::load::{Loaded, load, select_run};
 
 fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
@@ -211,5 +211,45 @@ pub(crate) fn compare(cfg: &CompareConfig) -> Result<bool> {
     let mut out = stdout();
     daglog_report::write_comparison(&mut out, &comparison, cfg.format)?;
     out.flush()?;
+    Ok(!had_problems)
+}
+
+pub(crate) fn report(cfg: &ReportConfig) -> Result<bool> {
+    use anyhow::Context as _;
+
+    let Loaded {
+        archive,
+        had_problems,
+    } = load(&cfg.input, false)?;
+    let runs = selected(&archive, cfg.run_id.as_deref())?;
+    if runs.is_empty() {
+        anyhow::bail!(UsageError(
+            "the inputs hold no events of any run: nothing to report".into()
+        ));
+    }
+    warn_truncated(&runs);
+    let one = runs.len() == 1;
+    let (analysis, stats) = analyse(&archive, runs)?;
+    // Written to memory first: a failed report never leaves half a file.
+    let mut buf = Vec::new();
+    if one {
+        let report = analysis.run_reports(stats, cfg.gap_ms)?.remove(0);
+        daglog_report::write_run_report(&mut buf, &report, cfg.format)?;
+    } else {
+        let report = analysis.archive_report(&stats, cfg.gap_ms)?;
+        daglog_report::write_archive_report(&mut buf, &report, cfg.format)?;
+    }
+    match &cfg.output {
+        Some(path) => {
+            std::fs::write(path, &buf)
+                .with_context(|| format!("failed to write the report to {}", path.display()))?;
+            let _ = writeln!(io::stderr(), "daglog: wrote {}", path.display());
+        }
+        None => {
+            let mut out = stdout();
+            out.write_all(&buf)?;
+            out.flush()?;
+        }
+    }
     Ok(!had_problems)
 }
