@@ -12,100 +12,37 @@
 # Relative paths are relative to the repo root.
 set -euo pipefail
 
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$REPO"
+BENCH_NAME=compare
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 CORPUS=$(realpath -m "${1:-data/generated/corpus}")
+DAGLOG_ARG=${2:-}
 DAGLOG=$(realpath -m "${2:-target/release/daglog}")
 RUNS=${RUNS:-3}
 SIZE=${SIZE:-1G}
 JQ_PAR=${JQ_PAR:-$(nproc)}
 JQ_ONLY=${JQ_ONLY:-0}
 
-log() { echo "compare: $*" >&2; }
-
 # ---------------------------------------------------------------- prerequisites
 
-command -v jq >/dev/null || { log "jq is required"; exit 1; }
-
-if [[ ! -f $CORPUS/.manifest.json ]]; then
-    log "no corpus at $CORPUS, building one of $SIZE"
-    python3 benches/make_corpus.py --out "$CORPUS" --size "$SIZE" >&2
-fi
-
-if [[ $JQ_ONLY != 1 && ! -x $DAGLOG ]]; then
-    if [[ -z ${2:-} ]]; then
-        log "building daglog (cargo build --release -p daglog-cli)"
-        cargo build --release -p daglog-cli >&2 || true
-    fi
-    if [[ ! -x $DAGLOG ]]; then
-        log "no daglog binary at $DAGLOG; fix the build or run with JQ_ONLY=1"
-        exit 1
-    fi
-fi
-
-# Peak RSS comes from GNU time's %M (KiB). Install it if missing; otherwise fall back
-# to Python's resource.getrusage(RUSAGE_CHILDREN), which reports the same figure.
-if ! /usr/bin/time -f %M true >/dev/null 2>&1 && command -v apt-get >/dev/null && [[ $EUID == 0 ]]; then
-    log "installing GNU time"
-    { apt-get install -y -qq time || { apt-get update -qq && apt-get install -y -qq time; }; } >&2 || true
-fi
-if /usr/bin/time -f %M true >/dev/null 2>&1; then TIMER=gnu; else TIMER=python; fi
-
-SCRATCH=$(mktemp -d)
-trap 'rm -rf "$SCRATCH"' EXIT
+need jq
+ensure_corpus
+[[ $JQ_ONLY == 1 ]] || ensure_daglog "fix the build or run with JQ_ONLY=1" logs
+setup_timer  # GNU time for peak RSS (installed if missing), else Python's resource.getrusage
 
 # ---------------------------------------------------------------- measurement
 
-# time_once CMD: run CMD under bash (with pipefail), set WALL (seconds) and RSS_KB.
-# %M is the largest single process of the pipeline (wait4 folds in reaped descendants),
-# not the sum of concurrent processes.
-time_once() {
-    local cmd="set -o pipefail; $1"
-    if [[ $TIMER == gnu ]]; then
-        local t0=$EPOCHREALTIME
-        /usr/bin/time -f %M -o "$SCRATCH/rss" bash -c "$cmd"
-        local t1=$EPOCHREALTIME
-        WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-        RSS_KB=$(tail -n 1 "$SCRATCH/rss")
-    else
-        read -r WALL RSS_KB < <(python3 -c '
-import resource, subprocess, sys, time
-t = time.perf_counter()
-rc = subprocess.call(["bash", "-c", sys.argv[1]])
-wall = time.perf_counter() - t
-print(f"{wall:.3f}", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-sys.exit(rc)' "$cmd")
-    fi
-}
-
-BYTES=$(jq -r .bytes "$CORPUS/.manifest.json")
-# ru_maxrss occasionally comes back absurd on this VM's kernel (tens of GB for a 5 MB jq);
-# readings above physical memory are dropped rather than reported.
-MEM_KB=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)
+BYTES=$(manifest bytes)
 ROWS=()            # finished table rows, filled by bench
-declare -A MEDIAN  # "tool|question" -> median seconds, for the speed-up summary
 
-# bench KEY TOOL QUESTION CMD: 1 warm-up (fills the page cache), then RUNS timed runs;
-# records median wall time, throughput over the corpus bytes and the max peak RSS.
-# The answer column is left as @KEY@ and filled in once all answers are known.
+# bench KEY TOOL QUESTION CMD: 1 warm-up (fills the page cache), then RUNS timed runs
+# (lib.sh's measure, keyed "TOOL|QUESTION"); adds the table row with median wall time,
+# throughput over the corpus bytes and the max peak RSS. The answer column is left as
+# @KEY@ and filled in once all answers are known.
 bench() {
-    local key=$1 tool=$2 q=$3 cmd=$4 walls=() rss=0 i
-    log "$tool: $q"
-    time_once "$cmd"
-    for ((i = 0; i < RUNS; i++)); do
-        time_once "$cmd"
-        walls+=("$WALL")
-        if ((RSS_KB > MEM_KB)); then
-            log "ignoring impossible peak RSS reading of $RSS_KB KiB"
-        elif ((RSS_KB > rss)); then
-            rss=$RSS_KB
-        fi
-    done
-    local median
-    median=$(printf '%s\n' "${walls[@]}" | sort -g |
-        awk '{ a[NR] = $1 } END { printf "%.3f", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
-    MEDIAN["$tool|$q"]=$median
-    ROWS+=("$(awk -v t="$tool" -v q="$q" -v m="$median" -v b="$BYTES" -v r="$rss" -v ans="@$key@" \
+    local key=$1 tool=$2 q=$3
+    measure "$tool|$q" "$tool: $q" "$4"
+    ROWS+=("$(awk -v t="$tool" -v q="$q" -v m="${MEDIAN[$tool|$q]}" -v b="$BYTES" -v r="${RSS[$tool|$q]}" -v ans="@$key@" \
         'BEGIN { printf "| %s | %s | %.2f | %.0f | %s | %s |", t, q, m, b / 1e6 / m, r ? sprintf("%.0f", r / 1024) : "?", ans }')")
 }
 
@@ -121,7 +58,7 @@ FAIL_FILTER='.events[] | select(.eventType != null and (.eventType|contains("FAI
 # Canonical projection used to compare event streams regardless of order and formatting.
 canon() { jq -r '[.runId,.timestamp,.eventType,.stepKey]|@tsv' "$1" | LC_ALL=C sort | md5sum | cut -c1-12; }
 
-EXPECT_EVENTS=$(jq -r .events "$CORPUS/.manifest.json")
+EXPECT_EVENTS=$(manifest events)
 Q1="Q1 count all events" Q2="Q2 failure events as NDJSON" Q3="Q3 write everything as JSON"
 Q1_TOOLS=() Q2_TOOLS=() Q3_TOOLS=()
 
@@ -172,8 +109,6 @@ done
 
 # ---------------------------------------------------------------- report
 
-mem_gib=$(awk '/^MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
-cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 daglog_version=$([[ $JQ_ONLY == 1 ]] && echo "skipped (JQ_ONLY=1)" || "$DAGLOG" --version 2>/dev/null || echo "$DAGLOG")
 
 cat <<EOF
@@ -181,17 +116,13 @@ cat <<EOF
 
 ## Machine
 
-- nproc: $(nproc)
-- CPU: ${cpu:-unknown}
-- memory: $mem_gib GiB
-- kernel: $(uname -sr)
-- jq: $(jq --version)
+$(machine_facts)
 - daglog: $daglog_version
-- peak RSS via: $([[ $TIMER == gnu ]] && echo "GNU time %M" || echo "python resource.getrusage")
+$(timer_fact)
 
 ## Corpus
 
-\`$CORPUS\`: $(jq -r '"\(.files) page files, \(.bytes) bytes (\(.bytes / 1e6 | floor) MB), \(.events) events, \(.runs) runs, \(.compact_replicas) compact + \(.pretty_replicas) pretty replicas"' "$CORPUS/.manifest.json")
+$(corpus_facts)
 
 ## Results
 

@@ -15,9 +15,11 @@
 # Relative paths are relative to the repo root. Exits 2 with MISMATCH if any answer differs.
 set -euo pipefail
 
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$REPO"
+BENCH_NAME=compare_stats
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 CORPUS=$(realpath -m "${1:-data/generated/corpus}")
+DAGLOG_ARG=${2:-}
 DAGLOG=$(realpath -m "${2:-target/release/daglog}")
 RUNS=${RUNS:-3}
 SIZE=${SIZE:-1G}
@@ -27,130 +29,42 @@ NO_DUCKDB=${NO_DUCKDB:-0}
 VENV=$(realpath -m "${VENV:-target/bench-venv}")
 STATS=$REPO/benches/stats
 
-log() { echo "compare_stats: $*" >&2; }
-
 # ---------------------------------------------------------------- prerequisites
 
-command -v jq >/dev/null || { log "jq is required"; exit 1; }
-command -v python3 >/dev/null || { log "python3 is required"; exit 1; }
-
-if [[ ! -f $CORPUS/.manifest.json ]]; then
-    log "no corpus at $CORPUS, building one of $SIZE"
-    python3 benches/make_corpus.py --out "$CORPUS" --size "$SIZE" >&2
-fi
-
-has_stats() { [[ -x $DAGLOG ]] && "$DAGLOG" stats --help >/dev/null 2>&1; }
-if [[ $NO_DAGLOG != 1 ]] && ! has_stats; then
-    if [[ -z ${2:-} ]]; then
-        log "building daglog (cargo build --release -p daglog-cli)"
-        cargo build --release -p daglog-cli >&2 || true
-    fi
-    if ! has_stats; then
-        log "$DAGLOG is missing or has no \`stats\` subcommand; fix the build or run with NO_DAGLOG=1"
-        exit 1
-    fi
-fi
+need jq python3
+ensure_corpus
+[[ $NO_DAGLOG == 1 ]] || ensure_daglog "fix the build or run with NO_DAGLOG=1" stats
 
 # DuckDB's Python package, pinned, in a virtualenv of its own (target/ is gitignored).
 if [[ $NO_DUCKDB != 1 ]]; then
-    if [[ ! -x $VENV/bin/python ]]; then
-        log "creating $VENV"
-        python3 -m venv "$VENV" >&2 || { log "python3 -m venv failed; run with NO_DUCKDB=1"; exit 1; }
-    fi
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$STATS/requirements.txt" >&2 ||
-        { log "pip install -r benches/stats/requirements.txt failed; run with NO_DUCKDB=1"; exit 1; }
-    DUCK_PY=$VENV/bin/python
+    ensure_venv "run with NO_DUCKDB=1"
+    DUCK_PY=$VENV_PY
     DUCK_VERSION=$("$DUCK_PY" -c 'import duckdb; print(duckdb.__version__)')
 else
     DUCK_VERSION="skipped (NO_DUCKDB=1)"
 fi
 
-# GNU time for peak RSS, as in compare.sh; fall back to Python's resource.getrusage.
-if ! /usr/bin/time -f %M true >/dev/null 2>&1 && command -v apt-get >/dev/null && [[ $EUID == 0 ]]; then
-    log "installing GNU time"
-    { apt-get install -y -qq time || { apt-get update -qq && apt-get install -y -qq time; }; } >&2 || true
-fi
-if /usr/bin/time -f %M true >/dev/null 2>&1; then TIMER=gnu; else TIMER=python; fi
+setup_timer
 
-SCRATCH=$(mktemp -d)
-trap 'rm -rf "$SCRATCH"' EXIT
-
-manifest() { jq -r ".$1" "$CORPUS/.manifest.json"; }
 BYTES=$(manifest bytes)
 EXPECT_EVENTS=$(manifest events)
 EXPECT_RUNS=$(manifest runs)
 
-# ---------------------------------------------------------------- one folder per run
-#
-# daglog merges several exports of the same run (an event identical in runId, timestamp,
-# eventType, stepKey and message across different export folders counts once); the other
-# tools here count every event. Their answers are therefore only comparable if no run is
-# exported twice. make_corpus.py leaves out the f1_hang in-progress snapshot (the only
-# second export of a run in the real data) for that reason; check that this corpus
-# really holds every run id in one run folder (<case>/<runId>/pages) only.
-RUN_DIRS=$(find "$CORPUS" -type d -name pages -printf '%h\n' | awk -F/ '{ print $NF }' | LC_ALL=C sort)
-DUP_RUNS=$(uniq -d <<<"$RUN_DIRS" | head -n 5)
-N_RUN_DIRS=$(wc -l <<<"$RUN_DIRS")
-if [[ -n $DUP_RUNS ]]; then
-    log "run ids exported in more than one folder, e.g.:"
-    echo "$DUP_RUNS" >&2
-    log "daglog would merge their events, the other tools would count them twice;"
-    log "this benchmark needs a corpus from make_corpus.py, which leaves such snapshots out"
-    exit 1
-fi
-if [[ $N_RUN_DIRS != "$EXPECT_RUNS" ]]; then
-    log "$N_RUN_DIRS run folders but .manifest.json says $EXPECT_RUNS runs"
-    exit 1
-fi
+# daglog merges several exports of the same run, the other tools count every event: their
+# answers are only comparable if every run id is in one run folder (see lib.sh).
+check_one_run_folder
 
 # ---------------------------------------------------------------- measurement
 
-# time_once CMD: run CMD under bash (with pipefail), set WALL (seconds) and RSS_KB.
-# %M is the largest single process of the pipeline, not the sum of concurrent ones.
-time_once() {
-    local cmd="set -o pipefail; $1"
-    if [[ $TIMER == gnu ]]; then
-        local t0=$EPOCHREALTIME
-        /usr/bin/time -f %M -o "$SCRATCH/rss" bash -c "$cmd" ||
-            { local rc=$?; log "command failed (exit $rc): $1"; exit "$rc"; }
-        local t1=$EPOCHREALTIME
-        WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-        RSS_KB=$(tail -n 1 "$SCRATCH/rss")
-    else
-        read -r WALL RSS_KB < <(python3 -c '
-import resource, subprocess, sys, time
-t = time.perf_counter()
-rc = subprocess.call(["bash", "-c", sys.argv[1]])
-wall = time.perf_counter() - t
-print(f"{wall:.3f}", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-sys.exit(rc)' "$cmd")
-    fi
-}
-
-# Readings above physical memory (which this VM's kernel occasionally returns) are dropped.
-MEM_KB=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)
 TOOLS=()              # keys, in run order
-declare -A NAME MEDIAN RSS
+declare -A NAME
 
-# bench KEY NAME CMD: 1 warm-up, then RUNS timed runs. CMD must write the tool's NDJSON
-# answer to $SCRATCH/KEY.ndjson.
+# bench KEY NAME CMD: 1 warm-up, then RUNS timed runs (lib.sh's measure). CMD must write
+# the tool's NDJSON answer to $SCRATCH/KEY.ndjson.
 bench() {
-    local key=$1 cmd=$3 walls=() rss=0 i
-    log "$2"
-    time_once "$cmd"
-    for ((i = 0; i < RUNS; i++)); do
-        time_once "$cmd"
-        walls+=("$WALL")
-        if ((RSS_KB > MEM_KB)); then
-            log "ignoring impossible peak RSS reading of $RSS_KB KiB"
-        elif ((RSS_KB > rss)); then
-            rss=$RSS_KB
-        fi
-    done
-    MEDIAN[$key]=$(printf '%s\n' "${walls[@]}" | sort -g |
-        awk '{ a[NR] = $1 } END { printf "%.3f", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
-    NAME[$key]=$2 RSS[$key]=$rss
-    TOOLS+=("$key")
+    measure "$1" "$2" "$3"
+    NAME[$1]=$2
+    TOOLS+=("$1")
 }
 
 # ---------------------------------------------------------------- commands
@@ -206,8 +120,6 @@ done
 
 # ---------------------------------------------------------------- report
 
-mem_gib=$(awk '/^MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
-cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 daglog_version=$([[ $NO_DAGLOG == 1 ]] && echo "skipped (NO_DAGLOG=1)" || "$DAGLOG" --version 2>/dev/null || echo "$DAGLOG")
 have_daglog=$([[ $NO_DAGLOG == 1 ]] && echo 0 || echo 1)
 
@@ -216,19 +128,15 @@ cat <<EOF
 
 ## Machine
 
-- nproc: $(nproc)
-- CPU: ${cpu:-unknown}
-- memory: $mem_gib GiB
-- kernel: $(uname -sr)
-- jq: $(jq --version)
+$(machine_facts)
 - python: $(python3 -c 'import platform; print(platform.python_version())')
 - duckdb: $DUCK_VERSION
 - daglog: $daglog_version
-- peak RSS via: $([[ $TIMER == gnu ]] && echo "GNU time %M" || echo "python resource.getrusage")
+$(timer_fact)
 
 ## Corpus
 
-\`$CORPUS\`: $(jq -r '"\(.files) page files, \(.bytes) bytes (\(.bytes / 1e6 | floor) MB), \(.events) events, \(.runs) runs, \(.compact_replicas) compact + \(.pretty_replicas) pretty replicas"' "$CORPUS/.manifest.json").
+$(corpus_facts).
 Every run id is in exactly one run folder ($N_RUN_DIRS folders), so no run needs merging across exports.
 
 ## Results

@@ -1,10 +1,14 @@
 //! The progress bar: indicatif on stderr, only when stderr is a terminal.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use daglog_ingest::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub(crate) struct Bar {
     bar: ProgressBar,
+    files: AtomicU64,
+    done: AtomicU64,
 }
 
 impl Bar {
@@ -17,22 +21,32 @@ impl Bar {
         let bar = ProgressBar::with_draw_target(Some(0), target);
         bar.set_style(
             ProgressStyle::with_template(
-                "{spinner} reading {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                "{spinner} reading {msg} files [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
             )
             .expect("the template is valid")
             .progress_chars("=> "),
         );
-        Bar { bar }
+        Bar {
+            bar,
+            files: AtomicU64::new(0),
+            done: AtomicU64::new(0),
+        }
     }
 }
 
 impl Progress for Bar {
     fn start(&self, files: u64, bytes: u64) {
+        self.files.store(files, Ordering::Relaxed);
         self.bar.set_length(bytes);
-        self.bar.set_message(format!("{files} files"));
+        self.bar.set_message(format!("0/{files}"));
     }
 
     fn file_done(&self, bytes: u64) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        self.bar.set_message(format!(
+            "{done}/{}",
+            self.files.load(Ordering::Relaxed)
+        ));
         self.bar.inc(bytes);
     }
 
