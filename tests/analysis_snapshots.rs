@@ -145,6 +145,10 @@ fn compare() {
         "compare_json_config_diff",
         ["compare", "e7c257f7", "0f246d01", L, "--json"]
     );
+    snap!(
+        "compare_ndjson_config_diff",
+        ["compare", "e7c257f7", "0f246d01", L, "--ndjson"]
+    );
 }
 
 #[test]
