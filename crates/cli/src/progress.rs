@@ -43,10 +43,8 @@ impl Progress for Bar {
 
     fn file_done(&self, bytes: u64) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        self.bar.set_message(format!(
-            "{done}/{}",
-            self.files.load(Ordering::Relaxed)
-        ));
+        self.bar
+            .set_message(format!("{done}/{}", self.files.load(Ordering::Relaxed)));
         self.bar.inc(bytes);
     }
 

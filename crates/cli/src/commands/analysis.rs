@@ -61,18 +61,29 @@ fn analyse<'a>(archive: &'a Archive, runs: Vec<&'a Run>) -> Result<(Analysis<'a>
     Ok((analysis, stats))
 }
 
-pub(crate) fn stats(cfg: &AnalysisConfig) -> Result<bool> {
+/// Reads the inputs, takes the runs `--run-id` selects (or all), computes
+/// their figures and lets `write` print; `Ok(false)` when input was skipped.
+fn on_selected_runs(
+    cfg: &AnalysisConfig,
+    write: impl FnOnce(&Analysis<'_>, Vec<RunStats>, &mut dyn Write) -> Result<()>,
+) -> Result<bool> {
     let Loaded {
         archive,
         had_problems,
     } = load(&cfg.input, false)?;
     let runs = selected(&archive, cfg.run_id.as_deref())?;
     warn_truncated(&runs);
-    let (_, stats) = analyse(&archive, runs)?;
+    let (analysis, stats) = analyse(&archive, runs)?;
     let mut out = stdout();
-    daglog_report::write_stats(&mut out, &stats, cfg.format)?;
+    write(&analysis, stats, &mut out)?;
     out.flush()?;
     Ok(!had_problems)
+}
+
+pub(crate) fn stats(cfg: &AnalysisConfig) -> Result<bool> {
+    on_selected_runs(cfg, |_, stats, mut out| {
+        Ok(daglog_report::write_stats(&mut out, &stats, cfg.format)?)
+    })
 }
 
 pub(crate) fn info(cfg: &AnalysisConfig) -> Result<bool> {
@@ -158,38 +169,26 @@ pub(crate) fn timeline(cfg: &AnalysisConfig) -> Result<bool> {
 }
 
 pub(crate) fn gaps(cfg: &AnalysisConfig) -> Result<bool> {
-    let Loaded {
-        archive,
-        had_problems,
-    } = load(&cfg.input, false)?;
-    let runs = selected(&archive, cfg.run_id.as_deref())?;
-    warn_truncated(&runs);
-    let (analysis, stats) = analyse(&archive, runs)?;
-    let mut ranked = analysis.gaps(&stats, cfg.gap_ms, cfg.top)?;
-    if let Some(limit) = cfg.limit {
-        ranked.truncate(limit);
-    }
-    let mut out = stdout();
-    daglog_report::write_gaps(&mut out, &ranked, cfg.gap_ms, cfg.format)?;
-    out.flush()?;
-    Ok(!had_problems)
+    on_selected_runs(cfg, |analysis, stats, mut out| {
+        let mut ranked = analysis.gaps(&stats, cfg.gap_ms, cfg.top)?;
+        if let Some(limit) = cfg.limit {
+            ranked.truncate(limit);
+        }
+        Ok(daglog_report::write_gaps(
+            &mut out, &ranked, cfg.gap_ms, cfg.format,
+        )?)
+    })
 }
 
 pub(crate) fn diagnose(cfg: &AnalysisConfig) -> Result<bool> {
-    let Loaded {
-        archive,
-        had_problems,
-    } = load(&cfg.input, false)?;
-    let runs = selected(&archive, cfg.run_id.as_deref())?;
-    warn_truncated(&runs);
     // A run named by --run-id is diagnosed whatever its status.
     let include_success = cfg.include_success || cfg.run_id.is_some();
-    let (analysis, stats) = analyse(&archive, runs)?;
-    let diagnoses = analysis.diagnoses(&stats, cfg.gap_ms, include_success)?;
-    let mut out = stdout();
-    daglog_report::write_diagnoses(&mut out, &diagnoses, cfg.format)?;
-    out.flush()?;
-    Ok(!had_problems)
+    on_selected_runs(cfg, |analysis, stats, mut out| {
+        let diagnoses = analysis.diagnoses(&stats, cfg.gap_ms, include_success)?;
+        Ok(daglog_report::write_diagnoses(
+            &mut out, &diagnoses, cfg.format,
+        )?)
+    })
 }
 
 pub(crate) fn compare(cfg: &CompareConfig) -> Result<bool> {
