@@ -170,7 +170,7 @@ fn run_doc(report: &RunReport) -> Document {
         }
         summary.push_str(&format!(
             " {}",
-            clip(&e.chain.lines().next().unwrap_or(""), 160)
+            clip(e.chain.lines().next().unwrap_or(""), 160)
         ));
         let mut body = e.chain.clone();
         if !e.stack.is_empty() {
