@@ -15,30 +15,9 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::diagnose::root_error_of;
+use crate::figures::{RUN_STATUS_EVENTS as RUN_EVENTS, STEP_LIFECYCLE};
 use crate::meta::{InfoSource, RunInfo, run_info};
 use crate::model::{EventSummary, RunStats, RunStatus, StepStats, StepStatus, seconds};
-
-/// Step events whose order makes a run's course.
-const STEP_LIFECYCLE: &[&str] = &[
-    "STEP_START",
-    "STEP_SUCCESS",
-    "STEP_FAILURE",
-    "STEP_SKIPPED",
-    "STEP_UP_FOR_RETRY",
-    "STEP_RESTARTED",
-];
-
-/// Run events.
-const RUN_EVENTS: &[&str] = &[
-    "RUN_ENQUEUED",
-    "RUN_DEQUEUED",
-    "RUN_STARTING",
-    "RUN_START",
-    "RUN_SUCCESS",
-    "RUN_FAILURE",
-    "RUN_CANCELING",
-    "RUN_CANCELED",
-];
 
 /// Events that carry the errors compared.
 const ERROR_EVENTS: &[&str] = &[

@@ -16,7 +16,8 @@ use crate::frame::{Frame, Rows, c, is, is_any};
 use crate::model::{Interval, Marker, Phases, RunStats, RunStatus, StepStats, StepStatus, seconds};
 
 const TERMINAL: &[&str] = &["RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"];
-const RUN_STATUS_EVENTS: &[&str] = &[
+/// Run events, in Dagster's order of a run's life.
+pub(crate) const RUN_STATUS_EVENTS: &[&str] = &[
     "RUN_ENQUEUED",
     "RUN_DEQUEUED",
     "RUN_STARTING",
@@ -36,7 +37,8 @@ const ATTEMPT_END: &[&str] = &[
     "STEP_FAILURE",
     "STEP_SKIPPED",
 ];
-const STEP_LIFECYCLE: &[&str] = &[
+/// Step events that start, retry or end a step.
+pub(crate) const STEP_LIFECYCLE: &[&str] = &[
     "STEP_START",
     "STEP_RESTARTED",
     "STEP_UP_FOR_RETRY",

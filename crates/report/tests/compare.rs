@@ -2,10 +2,12 @@
 //! `fixtures/dagster-1.13/l_config_diff` (same job, different run config, the
 //! second fails), loaded, computed and printed.
 
-use std::path::Path;
+mod common;
+
+use common::{assert_tables_hold, case, load_paths};
 
 use daglog_analysis::{Analysis, Comparison, compare};
-use daglog_ingest::{Archive, Input, LoadOptions, NoProgress};
+use daglog_ingest::Archive;
 use daglog_report::{Format, write_comparison};
 use serde_json::{Value, json};
 
@@ -14,18 +16,7 @@ const GOOD: &str = "e7c257f7-913f-4d25-b1c7-bc7bb0783b05";
 const BAD: &str = "0f246d01-fd27-4aa7-a562-72470bff651d";
 
 fn load(cases: &[&str]) -> Archive {
-    let inputs: Vec<Input> = cases
-        .iter()
-        .map(|c| {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../fixtures/dagster-1.13")
-                .join(c);
-            Input::from_arg(path.to_str().unwrap())
-        })
-        .collect();
-    let archive = Archive::load(&inputs, LoadOptions::default(), &NoProgress).unwrap();
-    assert!(archive.problems.is_empty(), "{:?}", archive.problems);
-    archive
+    load_paths(&cases.iter().map(|c| case(c)).collect::<Vec<_>>())
 }
 
 fn comparison(cases: &[&str], a: &str, b: &str) -> Comparison {
@@ -52,23 +43,6 @@ fn text(c: &Comparison, format: Format) -> String {
     let mut out = Vec::new();
     write_comparison(&mut out, c, format).unwrap();
     String::from_utf8(out).unwrap()
-}
-
-/// Every Markdown table row has as many cell separators as its header.
-fn assert_tables_hold(md: &str) {
-    let mut columns = None;
-    for line in md.lines() {
-        if !line.starts_with('|') {
-            columns = None;
-            continue;
-        }
-        let bars = line
-            .match_indices('|')
-            .filter(|(i, _)| !line[..*i].ends_with('\\'))
-            .count();
-        let want = *columns.get_or_insert(bars);
-        assert_eq!(bars, want, "a cell broke its table: {line}");
-    }
 }
 
 #[test]

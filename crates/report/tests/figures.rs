@@ -1,27 +1,19 @@
 //! The analysis printers on real exports: each case of `fixtures/dagster-1.13`
 //! is loaded with daglog-ingest, computed with daglog-analysis and printed.
 
-use std::path::Path;
+mod common;
+
+use common::{assert_tables_hold, case, load_paths};
 
 use daglog_analysis::{Analysis, RunInfo, RunStats, Timeline, run_info, run_list};
-use daglog_ingest::{Archive, Input, LoadOptions, NoProgress};
+use daglog_ingest::Archive;
 use daglog_report::{Format, write_gaps, write_info, write_runs, write_stats, write_timeline};
 use serde_json::Value;
 
 const TABLE: Format = Format::Table { color: false };
 
-fn load(case: &str) -> Archive {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/dagster-1.13")
-        .join(case);
-    let archive = Archive::load(
-        &[Input::from_arg(path.to_str().unwrap())],
-        LoadOptions::default(),
-        &NoProgress,
-    )
-    .unwrap();
-    assert!(archive.problems.is_empty(), "{:?}", archive.problems);
-    archive
+fn load(name: &str) -> Archive {
+    load_paths(&[case(name)])
 }
 
 fn stats_of(archive: &Archive) -> Vec<RunStats> {
@@ -51,24 +43,6 @@ fn text(f: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
     let mut out = Vec::new();
     f(&mut out).unwrap();
     String::from_utf8(out).unwrap()
-}
-
-/// Every Markdown table row has as many cell separators as its header.
-fn assert_tables_hold(md: &str) {
-    let mut columns = None;
-    for line in md.lines() {
-        if !line.starts_with('|') {
-            columns = None;
-            continue;
-        }
-        // Unescaped pipes only: `\|` is text inside a cell.
-        let bars = line
-            .match_indices('|')
-            .filter(|(i, _)| !line[..*i].ends_with('\\'))
-            .count();
-        let want = *columns.get_or_insert(bars);
-        assert_eq!(bars, want, "a cell broke its table: {line}");
-    }
 }
 
 fn assert_safe(out: &str) {
@@ -232,12 +206,7 @@ fn timeline_json() {
 
 fn ranked_gaps(cases: &[&str], threshold_ms: i64) -> Vec<daglog_analysis::RunGaps> {
     // One archive of several cases, as `daglog gaps a/ b/ c/` loads it.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/dagster-1.13");
-    let inputs: Vec<Input> = cases
-        .iter()
-        .map(|c| Input::from_arg(root.join(c).to_str().unwrap()))
-        .collect();
-    let archive = Archive::load(&inputs, LoadOptions::default(), &NoProgress).unwrap();
+    let archive = load_paths(&cases.iter().map(|c| case(c)).collect::<Vec<_>>());
     let analysis = Analysis::new(&archive, archive.runs.iter().collect()).unwrap();
     let stats = analysis.run_stats().unwrap();
     analysis.gaps(&stats, threshold_ms, 3).unwrap()

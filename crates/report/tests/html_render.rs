@@ -7,14 +7,18 @@
 //! how to install it (`apt-get install -y chromium` on Debian, or point
 //! `$CHROMIUM` at a binary).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use daglog_analysis::Analysis;
-use daglog_ingest::{Archive, Input, LoadOptions, NoProgress};
+use daglog_ingest::Archive;
 use daglog_report::{Format, write_archive_report, write_run_report};
 use serde_json::Value;
+
+use common::load_paths;
 
 const EVIL: &str =
     "<script>alert(1)</script>\"><img src=x onerror=alert(1)> \x1b[31mred\x1b[0m\nline";
@@ -24,14 +28,7 @@ fn root() -> PathBuf {
 }
 
 fn load(path: &Path) -> Archive {
-    let archive = Archive::load(
-        &[Input::from_arg(path.to_str().unwrap())],
-        LoadOptions::default(),
-        &NoProgress,
-    )
-    .unwrap();
-    assert!(archive.problems.is_empty(), "{:?}", archive.problems);
-    archive
+    load_paths(&[path.to_path_buf()])
 }
 
 /// The HTML report of the archive at `path` (one run: the run report) and
