@@ -743,6 +743,7 @@ mod tests {
                 ),
             ],
             stack: vec![],
+            cause_stack: vec![],
             error_source: None,
         };
         assert_eq!(
@@ -758,6 +759,7 @@ mod tests {
                 "dagster._core.definitions.events.RetryRequested",
             )],
             stack: vec![],
+            cause_stack: vec![],
             error_source: None,
         };
         assert_eq!(

@@ -29,8 +29,10 @@ pub struct ErrorEntry {
     pub message: String,
     /// The chain as `Outer ← Inner: message`.
     pub chain: String,
-    /// The outermost error's stack frames.
+    /// The outermost error's stack frames (mostly Dagster's own).
     pub stack: Vec<String>,
+    /// The stack where the user's code raised (the deepest cause with frames).
+    pub cause_stack: Vec<String>,
 }
 
 /// Everything about one run: figures, diagnosis, timeline, errors, context.
@@ -226,6 +228,7 @@ fn error_entries(archive: &Archive, run: &Run) -> Vec<ErrorEntry> {
                 message: root.message,
                 chain: err.summary(),
                 stack: err.stack.clone(),
+                cause_stack: err.cause_stack.clone(),
             })
         })
         .collect()

@@ -24,10 +24,21 @@ fn enum_name(v: &Value) -> Option<String> {
 }
 
 /// A `SerializableErrorInfo` as GraphQL's `PythonError`, and as a chain.
-fn convert_error(e: &Value) -> (Value, Vec<crate::event::ErrorLink>, Vec<String>) {
+fn convert_error(
+    e: &Value,
+) -> (
+    Value,
+    Vec<crate::event::ErrorLink>,
+    Vec<String>,
+    Vec<String>,
+) {
     let mut links = Vec::new();
-    let mut stack = Vec::new();
-    fn walk(e: &Value, links: &mut Vec<crate::event::ErrorLink>, stack: &mut Vec<String>) -> Value {
+    let mut stacks: Vec<Vec<String>> = Vec::new();
+    fn walk(
+        e: &Value,
+        links: &mut Vec<crate::event::ErrorLink>,
+        stacks: &mut Vec<Vec<String>>,
+    ) -> Value {
         let message = e.get("message").and_then(Value::as_str);
         let class_name = e.get("cls_name").and_then(Value::as_str);
         let frames: Vec<Value> = e
@@ -35,18 +46,30 @@ fn convert_error(e: &Value) -> (Value, Vec<crate::event::ErrorLink>, Vec<String>
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        if links.is_empty() {
-            stack.extend(frames.iter().filter_map(|f| f.as_str().map(str::to_string)));
-        }
+        stacks.push(
+            frames
+                .iter()
+                .filter_map(|f| f.as_str().map(str::to_string))
+                .collect(),
+        );
         links.push(link(class_name, message));
         let cause = match e.get("cause") {
-            Some(c) if c.is_object() => walk(c, links, stack),
+            Some(c) if c.is_object() => walk(c, links, stacks),
             _ => Value::Null,
         };
         json!({"message": message, "className": class_name, "stack": frames, "cause": cause})
     }
-    let v = walk(e, &mut links, &mut stack);
-    (v, links, stack)
+    let v = walk(e, &mut links, &mut stacks);
+    let stack = stacks.first().cloned().unwrap_or_default();
+    // The deepest cause with frames: where the user's code raised.
+    let cause_stack = stacks
+        .iter()
+        .skip(1)
+        .rev()
+        .find(|s| !s.is_empty())
+        .cloned()
+        .unwrap_or_default();
+    (v, links, stack, cause_stack)
 }
 
 struct Converted {
@@ -117,11 +140,12 @@ fn convert(entry: &Value) -> Result<Converted, String> {
     obj.insert("stepKey".into(), step_key.clone().into());
     obj.insert("eventType".into(), event_type.clone().into());
     let error = raw_error.map(|e| {
-        let (v, chain, stack) = convert_error(e);
+        let (v, chain, stack, cause_stack) = convert_error(e);
         obj.insert("error".into(), v);
         ErrorInfo {
             chain,
             stack,
+            cause_stack,
             error_source: error_source.clone(),
         }
     });

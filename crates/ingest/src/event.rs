@@ -26,8 +26,12 @@ pub struct ErrorLink {
 pub struct ErrorInfo {
     /// Outermost error first; `chain.last()` is the root cause.
     pub chain: Vec<ErrorLink>,
-    /// The outermost error's stack frames.
+    /// The outermost error's stack frames (mostly Dagster's own).
     pub stack: Vec<String>,
+    /// The stack of the deepest cause that has one: where the user's code
+    /// raised. Empty when no cause carries frames.
+    #[serde(rename = "causeStack")]
+    pub cause_stack: Vec<String>,
     /// `errorSource` when exported (`USER_CODE_ERROR`, `FRAMEWORK_ERROR`, `INTERRUPT`…).
     #[serde(rename = "errorSource")]
     pub error_source: Option<String>,
@@ -243,20 +247,32 @@ pub(crate) struct RawError<'a> {
 
 impl RawError<'_> {
     pub(crate) fn into_info(self, error_source: Option<&str>) -> ErrorInfo {
-        let stack = self
-            .stack
-            .as_ref()
-            .map(|s| s.iter().map(|f| f.0.to_string()).collect())
-            .unwrap_or_default();
+        let frames = |e: &RawError<'_>| -> Vec<String> {
+            e.stack
+                .as_ref()
+                .map(|s| s.iter().map(|f| f.0.to_string()).collect())
+                .unwrap_or_default()
+        };
+        let stack = frames(&self);
         let mut chain = Vec::new();
+        let mut cause_stack = Vec::new();
         let mut next = Some(self);
+        let mut outer = true;
         while let Some(e) = next {
             chain.push(link(e.class_name.as_deref(), e.message.as_deref()));
+            if !outer {
+                let f = frames(&e);
+                if !f.is_empty() {
+                    cause_stack = f;
+                }
+            }
+            outer = false;
             next = e.cause.map(|b| *b);
         }
         ErrorInfo {
             chain,
             stack,
+            cause_stack,
             error_source: error_source.map(str::to_string),
         }
     }
@@ -406,6 +422,7 @@ mod tests {
                 Some("dagster._core.errors.DagsterExecutionInterruptedError\n"),
             )],
             stack: vec![],
+            cause_stack: vec![],
             error_source: None,
         };
         assert_eq!(info.summary(), "DagsterExecutionInterruptedError");

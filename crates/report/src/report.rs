@@ -173,8 +173,13 @@ fn run_doc(report: &RunReport) -> Document {
             clip(e.chain.lines().next().unwrap_or(""), 160)
         ));
         let mut body = e.chain.clone();
+        // Where the user's code raised first; Dagster's own frames after.
+        if !e.cause_stack.is_empty() {
+            body.push_str("\n\nWhere it was raised:\n");
+            body.push_str(&e.cause_stack.concat());
+        }
         if !e.stack.is_empty() {
-            body.push_str("\n\n");
+            body.push_str("\n\nDagster's frames:\n");
             body.push_str(&e.stack.concat());
         }
         doc.details(Cell::toned(summary, Tone::Bad), body);
