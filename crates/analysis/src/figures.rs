@@ -121,111 +121,117 @@ pub(crate) fn run_stats(
         })
         .collect();
 
-    let ts_of = |t: &str| col(c::TS).filter(is(t)).first();
-    let count_of = |t: &str| is(t).sum();
-    let per_run = lf
+    // One small table per (run, event type) holds every run-level figure:
+    // counts, first and last time and position of each type. Events are in
+    // time order, so a type's first position is its first occurrence.
+    let by_type = lf
         .clone()
-        .group_by([col(c::RUN)])
+        .group_by([col(c::RUN), col(c::TYPE)])
         .agg([
-            len().alias("events"),
-            count_of("STEP_SUCCESS").alias("succeeded"),
-            count_of("STEP_FAILURE").alias("failed"),
-            count_of("ASSET_MATERIALIZATION").alias("materializations"),
-            count_of("STEP_EXPECTATION_RESULT").alias("expectations"),
-            ts_of("RUN_START").alias("start"),
-            ts_of("RUN_ENQUEUED").alias("enqueued"),
-            ts_of("RUN_STARTING").alias("starting"),
-            col(c::TS).filter(is_any(TERMINAL)).first().alias("end"),
-            col(c::TYPE)
-                .filter(is_any(TERMINAL))
-                .first()
-                .alias("terminal"),
-            col(c::TYPE)
-                .filter(is_any(RUN_STATUS_EVENTS))
-                .last()
-                .alias("last_status"),
-            col(c::SEQ)
-                .gt(col(c::SEQ).filter(is_any(TERMINAL)).first())
-                .sum()
-                .alias("after_end"),
+            len().alias("n"),
+            col(c::TS).min().alias("first_ts"),
+            col(c::TS).max().alias("last_ts"),
+            col(c::SEQ).min().alias("first_seq"),
+            col(c::SEQ).max().alias("last_seq"),
             col(c::JOB)
                 .filter(col(c::JOB).is_not_null())
                 .first()
                 .alias("job"),
-            col(c::TS).min().alias("first"),
-            col(c::TS).max().alias("last"),
         ])
         .collect()?;
-    let rows = Rows::new(&per_run);
-    let run = rows.u32("run")?;
-    let events = rows.u64("events")?;
-    let succeeded = rows.u64("succeeded")?;
-    let failed = rows.u64("failed")?;
-    let materializations = rows.u64("materializations")?;
-    let expectations = rows.u64("expectations")?;
-    let start = rows.opt_i64("start")?;
-    let enqueued = rows.opt_i64("enqueued")?;
-    let starting = rows.opt_i64("starting")?;
-    let end = rows.opt_i64("end")?;
-    let terminal = rows.opt_u32("terminal")?;
-    let last_status = rows.opt_u32("last_status")?;
-    let after_end = rows.u64("after_end")?;
+    let rows = Rows::new(&by_type);
+    let run = rows.u32(c::RUN)?;
+    let code = rows.opt_u32(c::TYPE)?;
+    let n = rows.u64("n")?;
+    let first_ts = rows.opt_i64("first_ts")?;
+    let last_ts = rows.opt_i64("last_ts")?;
+    let first_seq = rows.u32("first_seq")?;
+    let last_seq = rows.u32("last_seq")?;
     let job = rows.opt_str("job")?;
-    let first = rows.opt_i64("first")?;
-    let last = rows.opt_i64("last")?;
+    /// What a run's types tell, gathered row by row.
+    #[derive(Default)]
+    struct RunEvents<'a> {
+        first_ts: Option<i64>,
+        last_ts: Option<i64>,
+        terminal: Option<(u32, &'a str, i64)>,
+        last_status: Option<(u32, &'a str)>,
+        first_of: BTreeMap<&'a str, i64>,
+    }
+    let mut acc: Vec<RunEvents<'_>> = (0..out.len()).map(|_| RunEvents::default()).collect();
     for i in 0..rows.len() {
-        let r = &mut out[run[i] as usize];
-        r.event_count = events[i];
-        r.steps_succeeded = succeeded[i];
-        r.steps_failed = failed[i];
-        r.materializations = materializations[i];
-        r.expectations = expectations[i];
-        r.start_time = start[i].map(seconds);
-        r.end_time = end[i].map(seconds);
-        r.duration_ms = start[i].zip(end[i]).map(|(s, e)| e - s);
-        r.enqueued_time = enqueued[i].map(seconds);
-        r.launch_time = starting[i].map(seconds);
-        r.queue_wait_ms = enqueued[i].zip(starting[i]).map(|(q, s)| s - q);
-        r.launch_ms = starting[i].zip(start[i]).map(|(s, st)| st - s);
-        r.status = status_of_run(
-            type_name(terminal[i]),
-            type_name(last_status[i]),
-            events[i] > 0,
-        );
-        r.events_after_end = after_end[i];
+        let (ri, r) = (run[i] as usize, &mut out[run[i] as usize]);
+        let a = &mut acc[ri];
+        let name = type_name(code[i]);
+        r.event_count += n[i];
+        r.events_by_type
+            .insert(name.unwrap_or("LOG").to_string(), n[i]);
+        match name {
+            Some("STEP_SUCCESS") => r.steps_succeeded = n[i],
+            Some("STEP_FAILURE") => r.steps_failed = n[i],
+            Some("ASSET_MATERIALIZATION") => r.materializations = n[i],
+            Some("STEP_EXPECTATION_RESULT") => r.expectations = n[i],
+            _ => {}
+        }
+        if let (Some(t), Some(ts)) = (name, first_ts[i]) {
+            a.first_of.insert(t, ts);
+            if TERMINAL.contains(&t) && a.terminal.is_none_or(|(seq, _, _)| first_seq[i] < seq) {
+                a.terminal = Some((first_seq[i], t, ts));
+            }
+            if RUN_STATUS_EVENTS.contains(&t)
+                && a.last_status.is_none_or(|(seq, _)| last_seq[i] > seq)
+            {
+                a.last_status = Some((last_seq[i], t));
+            }
+        }
+        a.first_ts = match (a.first_ts, first_ts[i]) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        };
+        a.last_ts = a.last_ts.max(last_ts[i]);
         if r.job_name.is_none() {
             r.job_name = job[i].clone();
         }
-        r.first_event_time = first[i].map_or(0.0, seconds);
-        r.last_event_time = last[i].map_or(0.0, seconds);
+    }
+    for (r, a) in out.iter_mut().zip(&acc) {
+        let at = |t: &str| a.first_of.get(t).copied();
+        let (start, enqueued, starting) = (at("RUN_START"), at("RUN_ENQUEUED"), at("RUN_STARTING"));
+        let end = a.terminal.map(|(_, _, ts)| ts);
+        r.start_time = start.map(seconds);
+        r.end_time = end.map(seconds);
+        r.duration_ms = start.zip(end).map(|(s, e)| e - s);
+        r.enqueued_time = enqueued.map(seconds);
+        r.launch_time = starting.map(seconds);
+        r.queue_wait_ms = enqueued.zip(starting).map(|(q, s)| s - q);
+        r.launch_ms = starting.zip(start).map(|(s, st)| st - s);
+        r.status = status_of_run(
+            a.terminal.map(|(_, t, _)| t),
+            a.last_status.map(|(_, t)| t),
+            r.event_count > 0,
+        );
+        // Positions run from 0 in time order: what follows the terminal event.
+        r.events_after_end = a
+            .terminal
+            .map_or(0, |(seq, _, _)| r.event_count - 1 - u64::from(seq));
+        r.first_event_time = a.first_ts.map_or(0.0, seconds);
+        r.last_event_time = a.last_ts.map_or(0.0, seconds);
     }
 
-    for (by, field) in [(c::TYPE, true), (c::LEVEL, false)] {
-        let counts = lf
-            .clone()
-            .group_by([col(c::RUN), col(by)])
-            .agg([len().alias("n")])
-            .collect()?;
-        let rows = Rows::new(&counts);
-        let run = rows.u32("run")?;
-        let key = rows.opt_u32(by)?;
-        let n = rows.u64("n")?;
-        for i in 0..rows.len() {
-            let r = &mut out[run[i] as usize];
-            let map = if field {
-                &mut r.events_by_type
-            } else {
-                &mut r.events_by_level
-            };
-            let name = if field {
-                type_name(key[i]).unwrap_or("LOG")
-            } else {
-                key[i]
-                    .and_then(|k| frame.level_names.get(k as usize).copied())
-                    .unwrap_or("")
-            };
-            map.insert(name.to_string(), n[i]);
-        }
+    let counts = lf
+        .clone()
+        .group_by([col(c::RUN), col(c::LEVEL)])
+        .agg([len().alias("n")])
+        .collect()?;
+    let rows = Rows::new(&counts);
+    let run = rows.u32(c::RUN)?;
+    let level = rows.opt_u32(c::LEVEL)?;
+    let n = rows.u64("n")?;
+    for i in 0..rows.len() {
+        let name = level[i]
+            .and_then(|k| frame.level_names.get(k as usize).copied())
+            .unwrap_or("");
+        out[run[i] as usize]
+            .events_by_level
+            .insert(name.to_string(), n[i]);
     }
 
     let steps = step_stats(&lf, frame)?;
