@@ -257,6 +257,18 @@ fn step_stats(lf: &LazyFrame, frame: &Frame) -> PolarsResult<HashMap<u32, Vec<St
     let step_rows = lf
         .clone()
         .filter(col(c::STEP).is_not_null())
+        // Only what the step queries read.
+        .select([
+            col(c::SEQ),
+            col(c::TS),
+            col(c::TYPE),
+            col(c::STEP),
+            col(c::MARKER_START),
+            col(c::MARKER_END),
+            col(c::UPSTREAM),
+            col(c::OUTPUT),
+            col(c::NOT_EXECUTING),
+        ])
         .with_column(
             // Events up to and including the one that closes attempt k belong to k.
             (is_any(ATTEMPT_END)
