@@ -17,6 +17,12 @@ pub struct StrColumn {
 }
 
 impl StrColumn {
+    /// Keeps the first `len` rows.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.ends.truncate(len);
+        self.text.truncate(self.ends.last().copied().unwrap_or(0));
+    }
+
     pub(crate) fn push(&mut self, s: &str) {
         self.text.push_str(s);
         self.ends.push(self.text.len());
@@ -47,6 +53,12 @@ pub struct OptStrColumn {
 }
 
 impl OptStrColumn {
+    /// Keeps the first `len` rows.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.values.truncate(len);
+        self.present.truncate(len);
+    }
+
     pub(crate) fn push(&mut self, s: Option<&str>) {
         self.values.push(s.unwrap_or(""));
         self.present.push(s.is_some());
@@ -145,6 +157,25 @@ impl EventBatch {
     /// Whether the batch holds no events.
     pub fn is_empty(&self) -> bool {
         self.timestamp_ms.is_empty()
+    }
+
+    /// Keeps the first `len` events (a fast parse that must start over).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.run.truncate(len);
+        self.timestamp_ms.truncate(len);
+        self.level.truncate(len);
+        self.event_type.truncate(len);
+        self.typename.truncate(len);
+        self.step_key.truncate(len);
+        self.message.truncate(len);
+        self.error.truncate(len);
+        self.detail.truncate(len);
+        self.field_count.truncate(len);
+        self.page.truncate(len);
+        self.raw.truncate(len);
+        // Run ids first seen in the dropped rows go too.
+        let runs = self.run.iter().max().map_or(0, |&r| r as usize + 1);
+        self.run_ids.truncate(runs);
     }
 
     pub(crate) fn add_buffer(&mut self, buf: Arc<Vec<u8>>) -> u32 {

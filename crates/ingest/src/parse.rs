@@ -167,6 +167,7 @@ pub fn parse_bytes(path: &Path, data: Vec<u8>, opts: ParseOptions) -> Result<Par
         simd,
         fallback_run_id: None,
         scanned: RefCell::new(HashMap::new()),
+        keep_raw: opts.keep_raw,
     };
     p.buffer = p.batch.add_buffer(Arc::clone(&buf));
     let parsed = p.parse_all();
@@ -218,6 +219,8 @@ struct Parser<'p> {
     /// What the single structural pass already found inside values it
     /// descended into (keyed by the value's start), so nothing is scanned twice.
     scanned: RefCell<HashMap<usize, Scanned>>,
+    /// Events' original bytes are wanted (`--json`/`--ndjson` output).
+    keep_raw: bool,
 }
 
 /// An object's members as (key, value start, value end).
@@ -295,7 +298,63 @@ impl Parser<'_> {
         });
     }
 
+    /// Without `--json` output no event's bytes are kept, so a plain page
+    /// can be read by simd-json in one call, without the structural pass
+    /// that finds each event's span. Anything else, or any problem, goes the
+    /// careful way, which also says where a file is broken.
+    fn fast_page(&mut self) -> bool {
+        #[derive(serde::Deserialize)]
+        struct FastPage<'a> {
+            #[serde(borrow)]
+            events: Vec<RawEvent<'a>>,
+            #[serde(borrow, default)]
+            cursor: Option<crate::event::Str<'a>>,
+            #[serde(default, rename = "hasMore")]
+            has_more: Option<bool>,
+        }
+        let first = skip_ws(&self.buf, 0);
+        if self.keep_raw || self.buf.get(first) != Some(&b'{') {
+            return false;
+        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        scratch.extend_from_slice(&self.buf);
+        let ok = match simd_json::serde::from_slice_with_buffers::<FastPage<'_>>(
+            &mut scratch,
+            &mut self.simd,
+        ) {
+            Ok(page) => {
+                let rows_start = self.batch.len();
+                let cursor = page.cursor.as_deref().map(str::to_string);
+                let has_more = page.has_more;
+                let pushed = page
+                    .events
+                    .into_iter()
+                    .try_for_each(|raw| self.push_event(raw, 0, 0, 0));
+                if pushed.is_ok() {
+                    self.set_kind(FileKind::Page);
+                    self.pages.push(PageInfo {
+                        cursor_value: cursor.as_deref().and_then(decode_cursor),
+                        cursor,
+                        has_more,
+                        rows: rows_start..self.batch.len(),
+                    });
+                    true
+                } else {
+                    self.batch.truncate(rows_start);
+                    false
+                }
+            }
+            Err(_) => false,
+        };
+        self.scratch = scratch;
+        ok
+    }
+
     fn parse_all(&mut self) -> Result<(), Error> {
+        if self.fast_page() {
+            return Ok(());
+        }
         let buf = Arc::clone(&self.buf);
         let len = buf.len();
         let first = skip_ws(&buf, 0);
@@ -838,6 +897,81 @@ mod tests {
     }
 
     const EV: &str = r#"{"__typename":"LogMessageEvent","runId":"r1","message":"hi","timestamp":"1795501832511","level":"INFO","stepKey":"a","eventType":null}"#;
+
+    fn lean(text: &[u8]) -> Result<ParsedFile, Error> {
+        parse_bytes(
+            Path::new("t.json"),
+            text.to_vec(),
+            ParseOptions { keep_raw: false },
+        )
+    }
+
+    #[test]
+    fn the_one_call_page_parse_reads_what_the_careful_one_reads() {
+        // Every real page of the fixtures, both ways.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/dagster-1.13");
+        let mut pages = 0;
+        for case in std::fs::read_dir(&root).unwrap().flatten() {
+            for run in std::fs::read_dir(case.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                for page in std::fs::read_dir(run.path().join("pages"))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                {
+                    let bytes = std::fs::read(page.path()).unwrap();
+                    let careful =
+                        parse_bytes(&page.path(), bytes.clone(), ParseOptions::default()).unwrap();
+                    let fast =
+                        parse_bytes(&page.path(), bytes, ParseOptions { keep_raw: false }).unwrap();
+                    assert_eq!(careful.batch.len(), fast.batch.len());
+                    for row in 0..careful.batch.len() {
+                        let (a, b) = (careful.batch.view(row), fast.batch.view(row));
+                        assert_eq!(
+                            (
+                                a.run_id,
+                                a.timestamp_ms,
+                                a.event_type,
+                                a.step_key,
+                                a.message,
+                                a.error,
+                                a.detail
+                            ),
+                            (
+                                b.run_id,
+                                b.timestamp_ms,
+                                b.event_type,
+                                b.step_key,
+                                b.message,
+                                b.error,
+                                b.detail
+                            )
+                        );
+                    }
+                    assert_eq!(careful.pages.len(), fast.pages.len());
+                    assert_eq!(careful.pages[0].cursor, fast.pages[0].cursor);
+                    assert_eq!(careful.pages[0].has_more, fast.pages[0].has_more);
+                    pages += 1;
+                }
+            }
+        }
+        assert!(pages >= 25, "{pages}");
+    }
+
+    #[test]
+    fn a_bad_event_still_gets_its_place_without_raw() {
+        let bad = format!(
+            r#"{{"events": [{EV},
+  {{"runId":"r1","message":"x","level":"INFO"}}], "cursor": "c", "hasMore": false}}"#
+        );
+        let careful = parse(&bad).unwrap_err().to_string();
+        let fast = lean(bad.as_bytes()).unwrap_err().to_string();
+        assert_eq!(careful, fast);
+        assert!(fast.contains("line 2"), "{fast}");
+    }
 
     #[test]
     fn a_page_keeps_cursor_and_has_more() {
