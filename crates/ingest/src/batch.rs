@@ -159,6 +159,28 @@ impl EventBatch {
         self.timestamp_ms.is_empty()
     }
 
+    /// Gives back the spare capacity of every column: a file's batch lives as
+    /// long as the archive, so growth slack would add up to a third of memory.
+    pub(crate) fn shrink(&mut self) {
+        for c in [&mut self.typename, &mut self.message] {
+            c.text.shrink_to_fit();
+            c.ends.shrink_to_fit();
+        }
+        for c in [&mut self.event_type, &mut self.step_key] {
+            c.values.text.shrink_to_fit();
+            c.values.ends.shrink_to_fit();
+            c.present.shrink_to_fit();
+        }
+        self.run.shrink_to_fit();
+        self.timestamp_ms.shrink_to_fit();
+        self.level.shrink_to_fit();
+        self.error.shrink_to_fit();
+        self.detail.shrink_to_fit();
+        self.field_count.shrink_to_fit();
+        self.page.shrink_to_fit();
+        self.raw.shrink_to_fit();
+    }
+
     /// Keeps the first `len` events (a fast parse that must start over).
     pub(crate) fn truncate(&mut self, len: usize) {
         self.run.truncate(len);
@@ -225,8 +247,11 @@ impl EventBatch {
 
     /// The original JSON of event `row`.
     pub fn raw(&self, row: usize) -> &[u8] {
-        let s = self.raw[row];
-        &self.buffers[s.buffer as usize][s.start..s.end]
+        // Empty for every row once the bytes were let go.
+        match self.raw.get(row) {
+            Some(s) => &self.buffers[s.buffer as usize][s.start..s.end],
+            None => &[],
+        }
     }
 
     /// All values of event `row`.
@@ -249,13 +274,6 @@ impl EventBatch {
     /// the columns rather than the size of the archive.
     pub(crate) fn forget_raw(&mut self) {
         self.buffers.clear();
-        self.buffers.push(Arc::new(Vec::new()));
-        for s in &mut self.raw {
-            *s = RawSpan {
-                buffer: 0,
-                start: 0,
-                end: 0,
-            };
-        }
+        self.raw = Vec::new();
     }
 }

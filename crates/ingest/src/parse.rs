@@ -186,6 +186,7 @@ pub fn parse_bytes(path: &Path, data: Vec<u8>, opts: ParseOptions) -> Result<Par
     if !opts.keep_raw {
         batch.forget_raw();
     }
+    batch.shrink();
     Ok(ParsedFile {
         path: path.to_path_buf(),
         kind: kind.unwrap_or(FileKind::Page),
