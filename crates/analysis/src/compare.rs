@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::Result;
-use crate::diagnose::root_error_of;
+use crate::diagnose::root_error;
 use crate::figures::{RUN_STATUS_EVENTS as RUN_EVENTS, STEP_LIFECYCLE};
 use crate::meta::{InfoSource, RunInfo, run_info};
 use crate::model::{EventSummary, RunStats, RunStatus, StepStats, StepStatus, seconds};
@@ -548,26 +548,6 @@ fn course<'a>(archive: &'a Archive, run: &Run) -> Vec<EventView<'a>> {
         .collect()
 }
 
-/// The event briefly, its error's chain after the message.
-fn summary_of(ev: &EventView<'_>) -> EventSummary {
-    let mut message = ev.message.lines().next().unwrap_or("").to_string();
-    if let Some(err) = ev.error {
-        let s = err.summary();
-        if let Some(line) = s.lines().next().filter(|l| !l.is_empty()) {
-            if !message.is_empty() {
-                message.push_str(" — ");
-            }
-            message.push_str(line);
-        }
-    }
-    EventSummary {
-        timestamp: seconds(ev.timestamp_ms),
-        event_type: ev.event_type.map(str::to_string),
-        step_key: ev.step_key.map(str::to_string),
-        message,
-    }
-}
-
 fn divergence(a: &[EventView<'_>], b: &[EventView<'_>]) -> Option<Divergence> {
     let same = |x: &EventView<'_>, y: &EventView<'_>| {
         x.event_type == y.event_type && x.step_key == y.step_key
@@ -579,15 +559,15 @@ fn divergence(a: &[EventView<'_>], b: &[EventView<'_>]) -> Option<Divergence> {
         .or_else(|| (a.len() != b.len()).then(|| a.len().min(b.len())))?;
     Some(Divergence {
         index,
-        a: a.get(index).map(summary_of),
-        b: b.get(index).map(summary_of),
+        a: a.get(index).map(EventSummary::with_error),
+        b: b.get(index).map(EventSummary::with_error),
     })
 }
 
 /// The class and first message line of the exception inside Dagster's
 /// wrappers, as `diagnose` reads it.
 fn root_of(error: &ErrorInfo) -> Option<(Option<String>, String)> {
-    let root = root_error_of(error);
+    let root = root_error(error);
     let first = root
         .message
         .lines()

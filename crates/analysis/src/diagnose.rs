@@ -203,29 +203,8 @@ fn has_class(info: &ErrorInfo, names: &[&str]) -> bool {
     classes(info).any(|c| names.contains(&c))
 }
 
-/// Strips `"pkg.Class: "` from the front of a message.
-fn without_class(message: &str, class: Option<&str>) -> String {
-    let first = message.trim_end();
-    // Message-less exceptions print as their qualified class name alone.
-    if let Some(c) = class
-        && (first == c || first.ends_with(&format!(".{c}")))
-    {
-        return String::new();
-    }
-    if let (Some(c), Some((head, rest))) = (class, first.split_once(": "))
-        && (head == c || head.ends_with(&format!(".{c}")))
-    {
-        return rest.to_string();
-    }
-    first.to_string()
-}
-
 /// The error that really happened, looked up through Dagster's wrappers.
-pub(crate) fn root_error_of(info: &ErrorInfo) -> RootError {
-    root_error(info)
-}
-
-fn root_error(info: &ErrorInfo) -> RootError {
+pub(crate) fn root_error(info: &ErrorInfo) -> RootError {
     let real = info
         .chain
         .iter()
@@ -233,26 +212,9 @@ fn root_error(info: &ErrorInfo) -> RootError {
         .or(info.chain.last());
     RootError {
         class_name: real.and_then(|l| l.class_name.clone()),
-        message: real.map_or_else(String::new, |l| {
-            without_class(&l.message, l.class_name.as_deref())
-        }),
+        message: real.map_or_else(String::new, |l| l.text().trim_end().to_string()),
         chain: info.chain.clone(),
         error_source: info.error_source.clone(),
-    }
-}
-
-fn summary_of(ev: &EventView<'_>) -> EventSummary {
-    let mut message = ev.message.lines().next().unwrap_or("").to_string();
-    if let Some(err) = ev.error {
-        let s = err.summary();
-        message.push_str(" — ");
-        message.push_str(s.lines().next().unwrap_or(""));
-    }
-    EventSummary {
-        timestamp: seconds(ev.timestamp_ms),
-        event_type: ev.event_type.map(str::to_string),
-        step_key: ev.step_key.map(str::to_string),
-        message,
     }
 }
 
@@ -859,10 +821,10 @@ pub fn diagnose(
                 .map(|&e| archive.event(e))
                 .find(|ev| ev.step_key == Some(k.as_str()) && ev.event_type == Some("STEP_START"))
         }) {
-            evidence.push(summary_of(&start));
+            evidence.push(EventSummary::with_error(&start));
         }
         if let Some(&last) = run.events.last() {
-            evidence.push(summary_of(&archive.event(last)));
+            evidence.push(EventSummary::with_error(&archive.event(last)));
         }
         let root = roots
             .iter()
@@ -905,30 +867,30 @@ pub fn diagnose(
     let story = root_step.as_ref().and_then(|k| reading.steps.get(k));
     if let Some(s) = story {
         for ev in s.retries.iter().take(3) {
-            evidence.push(summary_of(ev));
+            evidence.push(EventSummary::with_error(ev));
         }
         if let Some(c) = &s.context {
-            evidence.push(summary_of(c));
+            evidence.push(EventSummary::with_error(c));
         }
         if let Some(r) = &s.resource_failure {
-            evidence.push(summary_of(r));
+            evidence.push(EventSummary::with_error(r));
         }
         if let Some(f) = &s.failure {
-            evidence.push(summary_of(f));
+            evidence.push(EventSummary::with_error(f));
         }
     } else if let Some(ev) = reading.run_level_errors.first() {
-        evidence.push(summary_of(ev));
+        evidence.push(EventSummary::with_error(ev));
     }
     for c in &cascade {
         if let Some((ev, _, _)) = notices.iter().find(|(_, s, _)| s == &c.step_key) {
-            evidence.push(summary_of(ev));
+            evidence.push(EventSummary::with_error(ev));
         }
     }
     for ev in &reading.crash_notices {
-        evidence.push(summary_of(ev));
+        evidence.push(EventSummary::with_error(ev));
     }
     if let Some(ev) = reading.cancel.as_ref().or(reading.terminal.as_ref()) {
-        evidence.push(summary_of(ev));
+        evidence.push(EventSummary::with_error(ev));
     }
     evidence.sort_by(|a, b| a.timestamp.total_cmp(&b.timestamp));
     evidence.dedup_by(|a, b| a.timestamp == b.timestamp && a.message == b.message);

@@ -87,15 +87,18 @@ pub(crate) fn run_stats(
         code.and_then(|c| frame.type_names.get(c as usize))
             .map(String::as_str)
     };
+    // The first job name the run metadata gives, per run.
+    let mut job_of: HashMap<&str, &str> = HashMap::new();
+    for m in &archive.metadata {
+        if let Some(job) = &m.job_name {
+            job_of.entry(m.run_id.as_str()).or_insert(job);
+        }
+    }
     let mut out: Vec<RunStats> = runs
         .iter()
         .map(|r| RunStats {
             run_id: r.run_id.clone(),
-            job_name: archive
-                .metadata
-                .iter()
-                .find(|m| m.run_id == r.run_id && m.job_name.is_some())
-                .and_then(|m| m.job_name.clone()),
+            job_name: job_of.get(r.run_id.as_str()).map(|j| j.to_string()),
             status: RunStatus::Unknown,
             start_time: None,
             end_time: None,

@@ -4,7 +4,7 @@ use daglog_ingest::{Archive, Run};
 use polars::prelude::*;
 
 use crate::frame::{Rows, c};
-use crate::model::{EventSummary, Gap, RunGaps, RunStats, RunStatus, StepStatus, seconds};
+use crate::model::{EventSummary, Gap, RunGaps, RunStats, RunStatus, StepStatus};
 
 /// Every silence of at least `min_ms` between consecutive events of a run, as
 /// (run index, seq of the event after it, ms), longest first within a run.
@@ -55,13 +55,7 @@ pub(crate) fn largest(frame: &DataFrame, runs: usize) -> PolarsResult<Vec<i64>> 
 }
 
 pub(crate) fn summary(archive: &Archive, run: &Run, seq: u32) -> EventSummary {
-    let ev = archive.event(run.events[seq as usize]);
-    EventSummary {
-        timestamp: seconds(ev.timestamp_ms),
-        event_type: ev.event_type.map(str::to_string),
-        step_key: ev.step_key.map(str::to_string),
-        message: ev.message.lines().next().unwrap_or("").to_string(),
-    }
+    EventSummary::of(&archive.event(run.events[seq as usize]))
 }
 
 /// The gap that ends with event `seq` of `run`, with the steps open across it.

@@ -155,6 +155,17 @@ impl<'a> Analysis<'a> {
         include_success: bool,
     ) -> Result<Vec<Diagnosis>> {
         let gaps = self.gaps(stats, hang_gap_ms, 3)?;
+        Ok(self.diagnoses_with(stats, &gaps, include_success))
+    }
+
+    /// [`Analysis::diagnoses`] given the runs' gaps already computed.
+    fn diagnoses_with(
+        &self,
+        stats: &[RunStats],
+        gaps: &[RunGaps],
+        include_success: bool,
+    ) -> Vec<Diagnosis> {
+        let best = meta::best_meta_by_run(self.archive);
         let gaps_of: std::collections::HashMap<&str, &RunGaps> =
             gaps.iter().map(|g| (g.run_id.as_str(), g)).collect();
         // The latest successful run of each job, to compare failures with.
@@ -176,7 +187,7 @@ impl<'a> Analysis<'a> {
             let Some(g) = gaps_of.get(s.run_id.as_str()).copied() else {
                 continue;
             };
-            let failure_reason = best_meta(self.archive, &s.run_id).and_then(|m| {
+            let failure_reason = best.get(s.run_id.as_str()).and_then(|m| {
                 tags_of(m.raw.get("tags"))
                     .into_iter()
                     .find(|(k, _)| k == "dagster/failure_reason")
@@ -189,7 +200,7 @@ impl<'a> Analysis<'a> {
                 .map(|o| o.run_id.as_str());
             out.push(diagnose(self.archive, run, s, g, failure_reason, sibling));
         }
-        Ok(out)
+        out
     }
 
     /// One report per run: figures, diagnosis (warnings only for a run that
@@ -208,8 +219,8 @@ impl<'a> Analysis<'a> {
 
     /// The many-run report over every selected run.
     pub fn archive_report(&self, stats: &[RunStats], gap_ms: i64) -> Result<ArchiveReport> {
-        let diagnoses = self.diagnoses(stats, gap_ms, false)?;
         let gaps = self.gaps(stats, gap_ms, 3)?;
+        let diagnoses = self.diagnoses_with(stats, &gaps, false);
         archive_report(self.archive, &self.runs, stats, &diagnoses, &gaps)
             .computing("the archive report")
     }

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use daglog_ingest::EventView;
 use serde::Serialize;
 
 /// Epoch ms as Dagster's float seconds.
@@ -236,6 +237,33 @@ pub struct EventSummary {
     pub step_key: Option<String>,
     /// First line of the message.
     pub message: String,
+}
+
+impl EventSummary {
+    /// An event briefly: the first line of its message.
+    pub(crate) fn of(ev: &EventView<'_>) -> Self {
+        EventSummary {
+            timestamp: seconds(ev.timestamp_ms),
+            event_type: ev.event_type.map(str::to_string),
+            step_key: ev.step_key.map(str::to_string),
+            message: ev.message.lines().next().unwrap_or("").to_string(),
+        }
+    }
+
+    /// The same, with the first line of its error's chain after the message.
+    pub(crate) fn with_error(ev: &EventView<'_>) -> Self {
+        let mut summary = Self::of(ev);
+        if let Some(err) = ev.error {
+            let chain = err.summary();
+            if let Some(line) = chain.lines().next().filter(|l| !l.is_empty()) {
+                if !summary.message.is_empty() {
+                    summary.message.push_str(" — ");
+                }
+                summary.message.push_str(line);
+            }
+        }
+        summary
+    }
 }
 
 /// A silence between two consecutive events of a run.

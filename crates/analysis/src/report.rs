@@ -9,7 +9,7 @@ use polars::prelude::*;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::diagnose::{Diagnosis, root_error_of};
+use crate::diagnose::{Diagnosis, root_error};
 use crate::frame::Rows;
 use crate::model::{EventSummary, Gap, RunGaps, RunStats, RunStatus, StepStatus, seconds};
 
@@ -219,7 +219,7 @@ fn error_entries(archive: &Archive, run: &Run) -> Vec<ErrorEntry> {
         .map(|&e| archive.event(e))
         .filter_map(|ev| {
             let err = ev.error?;
-            let root = root_error_of(err);
+            let root = root_error(err);
             Some(ErrorEntry {
                 timestamp: seconds(ev.timestamp_ms),
                 event_type: ev.event_type.map(str::to_string),
@@ -259,12 +259,7 @@ pub fn run_report(
     };
     let context = views[at.saturating_sub(12)..(at + 5).min(views.len())]
         .iter()
-        .map(|v| EventSummary {
-            timestamp: seconds(v.timestamp_ms),
-            event_type: v.event_type.map(str::to_string),
-            step_key: v.step_key.map(str::to_string),
-            message: v.message.lines().next().unwrap_or("").to_string(),
-        })
+        .map(EventSummary::of)
         .collect();
     RunReport {
         run: stats,

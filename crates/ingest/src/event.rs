@@ -37,6 +37,17 @@ pub struct ErrorInfo {
     pub error_source: Option<String>,
 }
 
+impl ErrorLink {
+    /// The message without Dagster's `"<qualified class>: "` prefix (empty for
+    /// a message-less exception, which prints as its class name alone).
+    pub fn text(&self) -> &str {
+        match &self.class_name {
+            Some(c) => strip_class_prefix(&self.message, c),
+            None => &self.message,
+        }
+    }
+}
+
 impl ErrorInfo {
     /// The chain as `Outer ← Inner: message of the root`.
     pub fn summary(&self) -> String {
@@ -50,7 +61,7 @@ impl ErrorInfo {
                 (Some(c), false) => out.push_str(c),
                 (Some(c), true) => {
                     out.push_str(c);
-                    let text = strip_class_prefix(&link.message, c);
+                    let text = link.text();
                     if !text.is_empty() {
                         out.push_str(": ");
                         out.push_str(text);

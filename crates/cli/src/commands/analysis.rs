@@ -108,14 +108,18 @@ pub(crate) fn info(cfg: &AnalysisConfig) -> Result<bool> {
             let (_, mut stats) = analyse(&archive, vec![run])?;
             (run.run_id.clone(), stats.pop())
         }
-        Err(e) => match cfg.run_id.as_deref().and_then(meta_only).or_else(|| {
-            (cfg.run_id.is_none() && archive.runs.is_empty())
-                .then(|| meta_only(""))
-                .flatten()
-        }) {
-            Some(id) => (id, None),
-            None => return Err(e),
-        },
+        Err(e) => {
+            // Without --run-id, only an archive of metadata alone has one to show.
+            let prefix = match cfg.run_id.as_deref() {
+                Some(id) => Some(id),
+                None if archive.runs.is_empty() => Some(""),
+                None => None,
+            };
+            match prefix.and_then(meta_only) {
+                Some(id) => (id, None),
+                None => return Err(e),
+            }
+        }
     };
     let Some(info) = run_info(&archive, &run_id, stats.as_ref()) else {
         anyhow::bail!(UsageError(format!("no information about run {run_id}")));
