@@ -15,11 +15,7 @@ set -euo pipefail
 BENCH_NAME=compare
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-CORPUS=$(realpath -m "${1:-data/generated/corpus}")
-DAGLOG_ARG=${2:-}
-DAGLOG=$(realpath -m "${2:-target/release/daglog}")
-RUNS=${RUNS:-3}
-SIZE=${SIZE:-1G}
+script_args "$@"
 JQ_PAR=${JQ_PAR:-$(nproc)}
 JQ_ONLY=${JQ_ONLY:-0}
 

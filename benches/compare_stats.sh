@@ -18,11 +18,7 @@ set -euo pipefail
 BENCH_NAME=compare_stats
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-CORPUS=$(realpath -m "${1:-data/generated/corpus}")
-DAGLOG_ARG=${2:-}
-DAGLOG=$(realpath -m "${2:-target/release/daglog}")
-RUNS=${RUNS:-3}
-SIZE=${SIZE:-1G}
+script_args "$@"
 PAR=${PAR:-$(nproc)}
 NO_DAGLOG=${NO_DAGLOG:-0}
 NO_DUCKDB=${NO_DUCKDB:-0}

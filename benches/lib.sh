@@ -27,6 +27,15 @@ need() {
 
 # ---------------------------------------------------------------- inputs
 
+# script_args [CORPUS_DIR] [DAGLOG_BIN]: the arguments and environment every script takes.
+script_args() {
+    CORPUS=$(realpath -m "${1:-data/generated/corpus}")
+    DAGLOG_ARG=${2:-}
+    DAGLOG=$(realpath -m "${2:-target/release/daglog}")
+    RUNS=${RUNS:-3}
+    SIZE=${SIZE:-1G}
+}
+
 # ensure_corpus: build $CORPUS (make_corpus.py --size $SIZE) unless it has a .manifest.json.
 ensure_corpus() {
     if [[ ! -f $CORPUS/.manifest.json ]]; then

@@ -22,11 +22,7 @@ set -euo pipefail
 BENCH_NAME=workloads
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-CORPUS=$(realpath -m "${1:-data/generated/corpus}")
-DAGLOG_ARG=${2:-}
-DAGLOG=$(realpath -m "${2:-target/release/daglog}")
-RUNS=${RUNS:-3}
-SIZE=${SIZE:-1G}
+script_args "$@"
 PAR=${PAR:-$(nproc)}
 ONLY=${ONLY:-w1 w2 w3 w4}
 SKIP=${SKIP:-}

@@ -27,6 +27,9 @@ import argparse
 import json
 import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from pages import page_paths  # noqa: E402  (benches/pages.py)
 from multiprocessing import Pool
 
 START = frozenset(("RUN_START", "PIPELINE_START"))
@@ -37,16 +40,6 @@ COUNTED = {"STEP_SUCCESS": 0, "STEP_FAILURE": 1, "ASSET_MATERIALIZATION": 2,
            "STEP_EXPECTATION_RESULT": 3}
 # figures: [stepsSucceeded, stepsFailed, materializations, expectations, eventCount,
 #           start ms or None, end ms or None]
-
-
-def page_paths(root: str) -> list[str]:
-    """Same selection as compare.sh's `find ROOT -path '*/pages/page-*.json'`."""
-    out = []
-    for d, _, files in os.walk(root):
-        if os.path.basename(d) == "pages":
-            out.extend(os.path.join(d, f) for f in files
-                       if f.startswith("page-") and f.endswith(".json"))
-    return out
 
 
 def page_stats(path: str) -> dict[str, list]:

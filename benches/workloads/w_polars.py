@@ -22,6 +22,9 @@ import argparse
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from pages import page_paths  # noqa: E402  (benches/pages.py)
+
 import polars as pl
 
 STEP_END = ["STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"]
@@ -30,16 +33,6 @@ FIELDS = {
     "w2": ["runId", "timestamp", "eventType", "stepKey"],
     "w4": ["runId", "timestamp"],
 }
-
-
-def page_paths(root: str) -> list[str]:
-    """Same selection as `find ROOT -path '*/pages/page-*.json'`."""
-    out = []
-    for d, _, files in os.walk(root):
-        if os.path.basename(d) == "pages":
-            out.extend(os.path.join(d, f) for f in files
-                       if f.startswith("page-") and f.endswith(".json"))
-    return out
 
 
 def events(paths: list[str], fields: list[str]) -> pl.DataFrame:

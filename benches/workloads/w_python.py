@@ -27,20 +27,13 @@ import argparse
 import json
 import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from pages import page_paths  # noqa: E402  (benches/pages.py)
 from collections import Counter
 from multiprocessing import Pool
 
 STEP_END = frozenset(("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"))
-
-
-def page_paths(root: str) -> list[str]:
-    """Same selection as `find ROOT -path '*/pages/page-*.json'`."""
-    out = []
-    for d, _, files in os.walk(root):
-        if os.path.basename(d) == "pages":
-            out.extend(os.path.join(d, f) for f in files
-                       if f.startswith("page-") and f.endswith(".json"))
-    return out
 
 
 def events_of(path: str) -> list[dict]:
