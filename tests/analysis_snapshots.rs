@@ -105,7 +105,7 @@ fn gaps() {
 #[test]
 fn help() {
     for cmd in [
-        "stats", "info", "runs", "timeline", "gaps", "diagnose", "compare",
+        "stats", "info", "runs", "timeline", "gaps", "diagnose", "compare", "report",
     ] {
         let o = run(&[cmd, "--help"]);
         assert_eq!(o.status.code(), Some(0));
