@@ -2,24 +2,7 @@
 //! (h1), a hang canceled after silence (f1), queued runs (k1), a fan-out
 //! (j3), skipped and not-executed steps (g1), a config diff pair (l).
 
-use std::process::Output;
-
 use crate::common::*;
-
-fn render(o: &Output) -> String {
-    format!(
-        "exit: {}\n----- stdout -----\n{}----- stderr -----\n{}",
-        o.status.code().unwrap_or(-1),
-        stdout(o),
-        stderr(o)
-    )
-}
-
-macro_rules! snap {
-    ($name:literal, [$($arg:expr),+ $(,)?]) => {
-        insta::assert_snapshot!($name, render(&run(&[$($arg),+])));
-    };
-}
 
 const H1: &str = "fixtures/dagster-1.13/h1_retry_then_success";
 const F1: &str = "fixtures/dagster-1.13/f1_hang_terminated_multiprocess";

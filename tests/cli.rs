@@ -1,6 +1,13 @@
 //! End-to-end tests of the `daglog` binary on real Dagster exports
 //! (`fixtures/`), in one test binary. Each module is one area.
 
+/// Snapshots exit status, stdout and stderr of `daglog ARGS` under `name`.
+macro_rules! snap {
+    ($name:literal, $args:expr) => {
+        insta::assert_snapshot!($name, render(&run(&$args)));
+    };
+}
+
 // Helpers: running daglog, reading fixtures independently of daglog.
 mod common;
 // Counts per run against the exports' own counts, and merging of re-exports.

@@ -31,6 +31,16 @@ pub(crate) fn run(args: &[&str]) -> Output {
     daglog().args(args).output().unwrap()
 }
 
+/// Exit status, stdout and stderr, as one snapshot.
+pub(crate) fn render(o: &Output) -> String {
+    format!(
+        "exit: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+        o.status.code().unwrap_or(-1),
+        stdout(o),
+        stderr(o)
+    )
+}
+
 pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }

@@ -1,21 +1,4 @@
-use std::process::Output;
-
 use crate::common::*;
-
-fn render(o: &Output) -> String {
-    format!(
-        "exit: {}\n----- stdout -----\n{}----- stderr -----\n{}",
-        o.status.code().unwrap_or(-1),
-        stdout(o),
-        stderr(o)
-    )
-}
-
-macro_rules! snap {
-    ($name:literal, $args:expr) => {
-        insta::assert_snapshot!($name, render(&run(&$args)));
-    };
-}
 
 #[test]
 fn human_output() {
