@@ -71,11 +71,9 @@ pub(crate) enum LogsFormat {
     Ndjson,
 }
 
-/// The checked `logs` configuration.
-#[derive(Debug)]
-pub(crate) struct LogsConfig {
-    pub(crate) input: InputConfig,
-    pub(crate) run_id: Option<String>,
+/// Which events `logs` prints (the run is chosen apart).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EventFilter {
     /// Upper-case, `PIPELINE_*` normalised to `RUN_*`.
     pub(crate) event_types: Vec<String>,
     pub(crate) step_keys: Vec<String>,
@@ -83,6 +81,14 @@ pub(crate) struct LogsConfig {
     pub(crate) grep: Option<Regex>,
     pub(crate) since_ms: Option<i64>,
     pub(crate) until_ms: Option<i64>,
+}
+
+/// The checked `logs` configuration.
+#[derive(Debug)]
+pub(crate) struct LogsConfig {
+    pub(crate) input: InputConfig,
+    pub(crate) run_id: Option<String>,
+    pub(crate) filter: EventFilter,
     pub(crate) limit: Option<usize>,
     /// Number of matching events to skip.
     pub(crate) offset: usize,
@@ -179,12 +185,14 @@ impl LogsConfig {
         Ok(LogsConfig {
             input,
             run_id: args.run_id.clone(),
-            event_types,
-            step_keys: args.step_key.clone(),
-            min_level,
-            grep,
-            since_ms,
-            until_ms,
+            filter: EventFilter {
+                event_types,
+                step_keys: args.step_key.clone(),
+                min_level,
+                grep,
+                since_ms,
+                until_ms,
+            },
             limit: args.limit,
             offset,
             format,

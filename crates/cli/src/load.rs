@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use daglog_ingest::{Archive, LoadOptions, ParseOptions, Run, RunMatch};
+use daglog_ingest::{Archive, KeepRaw, LoadOptions, ParseOptions, Run, RunMatch};
 
 use crate::config::{InputConfig, UsageError};
 use crate::progress::Bar;
@@ -27,7 +27,7 @@ pub(crate) struct Loaded {
     pub(crate) had_problems: bool,
 }
 
-pub(crate) fn load(cfg: &InputConfig, keep_raw: bool) -> Result<Loaded> {
+pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw) -> Result<Loaded> {
     let bar = Bar::new(cfg.progress);
     let opts = LoadOptions {
         parse: ParseOptions { keep_raw },

@@ -3,9 +3,8 @@
 //! Strings live in one arena per column rather than in a `String` per event,
 //! so parsing a page allocates a handful of buffers, not thousands of strings.
 
-use std::sync::Arc;
-
 use crate::event::{ErrorInfo, EventDetail};
+use crate::parse::KeepRaw;
 use crate::schema::Level;
 use crate::time::EpochMs;
 
@@ -70,14 +69,6 @@ impl OptStrColumn {
     }
 }
 
-/// Where an event's original JSON lives: a byte range of one of the batch's buffers.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RawSpan {
-    buffer: u32,
-    start: usize,
-    end: usize,
-}
-
 /// Events parsed from one input file, column by column.
 #[derive(Debug, Default, Clone)]
 pub struct EventBatch {
@@ -105,8 +96,10 @@ pub struct EventBatch {
     pub field_count: Vec<u16>,
     /// Which page of the file the event came from (0 for single-page files).
     pub page: Vec<u32>,
-    raw: Vec<RawSpan>,
-    buffers: Vec<Arc<Vec<u8>>>,
+    /// The original JSON of the events that keep it, compact, back to back;
+    /// `raw_ends` has one end per row while any row keeps its JSON.
+    raw_text: Vec<u8>,
+    raw_ends: Vec<usize>,
 }
 
 /// The values of one event, borrowed from its batch.
@@ -130,7 +123,8 @@ pub struct EventView<'a> {
     pub error: Option<&'a ErrorInfo>,
     /// Markers, inputs, outputs, job name, if any.
     pub detail: Option<&'a EventDetail>,
-    /// The event's original JSON, as exported (possibly pretty-printed).
+    /// The event's original JSON with every field as exported, compact;
+    /// empty when the load did not keep it (see `KeepRaw`).
     pub raw: &'a [u8],
 }
 
@@ -178,7 +172,11 @@ impl EventBatch {
         self.detail.shrink_to_fit();
         self.field_count.shrink_to_fit();
         self.page.shrink_to_fit();
-        self.raw.shrink_to_fit();
+        if self.raw_text.is_empty() {
+            self.raw_ends = Vec::new();
+        }
+        self.raw_text.shrink_to_fit();
+        self.raw_ends.shrink_to_fit();
     }
 
     /// Keeps the first `len` events (a fast parse that must start over).
@@ -194,15 +192,12 @@ impl EventBatch {
         self.detail.truncate(len);
         self.field_count.truncate(len);
         self.page.truncate(len);
-        self.raw.truncate(len);
+        self.raw_ends.truncate(len);
+        self.raw_text
+            .truncate(self.raw_ends.last().copied().unwrap_or(0));
         // Run ids first seen in the dropped rows go too.
         let runs = self.run.iter().max().map_or(0, |&r| r as usize + 1);
         self.run_ids.truncate(runs);
-    }
-
-    pub(crate) fn add_buffer(&mut self, buf: Arc<Vec<u8>>) -> u32 {
-        self.buffers.push(buf);
-        (self.buffers.len() - 1) as u32
     }
 
     fn run_index(&mut self, run_id: &str) -> u32 {
@@ -214,13 +209,8 @@ impl EventBatch {
         (self.run_ids.len() - 1) as u32
     }
 
-    pub(crate) fn push(
-        &mut self,
-        run_id: &str,
-        ev: NewEvent<'_>,
-        buffer: u32,
-        span: (usize, usize),
-    ) {
+    /// Adds an event without its original JSON (see [`EventBatch::keep_raw_of_last`]).
+    pub(crate) fn push(&mut self, run_id: &str, ev: NewEvent<'_>) {
         let run = self.run_index(run_id);
         self.run.push(run);
         self.timestamp_ms.push(ev.timestamp_ms);
@@ -233,11 +223,24 @@ impl EventBatch {
         self.detail.push(ev.detail);
         self.field_count.push(ev.field_count);
         self.page.push(ev.page);
-        self.raw.push(RawSpan {
-            buffer,
-            start: span.0,
-            end: span.1,
-        });
+        self.raw_ends.push(self.raw_text.len());
+    }
+
+    /// Keeps `json`, compacted, as the original of the last event pushed when
+    /// `keep` wants that event's JSON.
+    pub(crate) fn keep_raw_of_last(&mut self, json: &[u8], keep: &KeepRaw) {
+        let Some(row) = self.len().checked_sub(1) else {
+            return;
+        };
+        let wanted = match keep {
+            KeepRaw::None => false,
+            KeepRaw::All => true,
+            KeepRaw::Matching(f) => f(&self.view(row)),
+        };
+        if wanted {
+            crate::scan::write_compact(json, &mut self.raw_text);
+            self.raw_ends[row] = self.raw_text.len();
+        }
     }
 
     /// The run id of event `row`.
@@ -245,11 +248,13 @@ impl EventBatch {
         &self.run_ids[self.run[row] as usize]
     }
 
-    /// The original JSON of event `row`.
+    /// The original JSON of event `row`, compact; empty when it was not kept.
     pub fn raw(&self, row: usize) -> &[u8] {
-        // Empty for every row once the bytes were let go.
-        match self.raw.get(row) {
-            Some(s) => &self.buffers[s.buffer as usize][s.start..s.end],
+        match self.raw_ends.get(row) {
+            Some(&end) => {
+                let start = if row == 0 { 0 } else { self.raw_ends[row - 1] };
+                &self.raw_text[start..end]
+            }
             None => &[],
         }
     }
@@ -268,12 +273,5 @@ impl EventBatch {
             detail: self.detail[row].as_deref(),
             raw: self.raw(row),
         }
-    }
-
-    /// Drops the original bytes when no output needs them, so memory follows
-    /// the columns rather than the size of the archive.
-    pub(crate) fn forget_raw(&mut self) {
-        self.buffers.clear();
-        self.raw = Vec::new();
     }
 }

@@ -7,13 +7,11 @@
 //! message is `dagster_event.message` when set, else `user_message`; the time
 //! is the float seconds truncated to ms).
 
-use std::sync::Arc;
-
 use serde_json::{Map, Value, json};
 
 use crate::batch::{EventBatch, NewEvent};
 use crate::event::{ErrorInfo, EventDetail, link};
-use crate::parse::{MetaOrigin, RunMeta};
+use crate::parse::{KeepRaw, MetaOrigin, RunMeta};
 use crate::schema::{Level, normalize_event_type, typename_for};
 use crate::time;
 
@@ -218,15 +216,8 @@ fn bundle_detail(
     .boxed_if_any()
 }
 
-fn push_all(batch: &mut EventBatch, events: Vec<Converted>, page: u32) {
-    let mut buf = Vec::with_capacity(events.iter().map(|c| c.json.len()).sum());
-    let mut spans = Vec::with_capacity(events.len());
-    for c in &events {
-        spans.push((buf.len(), buf.len() + c.json.len()));
-        buf.extend_from_slice(&c.json);
-    }
-    let buffer = batch.add_buffer(Arc::new(buf));
-    for (c, span) in events.into_iter().zip(spans) {
+fn push_all(batch: &mut EventBatch, events: Vec<Converted>, page: u32, keep: &KeepRaw) {
+    for c in events {
         let typename = typename_for(c.event_type.as_deref());
         batch.push(
             &c.run_id,
@@ -242,9 +233,8 @@ fn push_all(batch: &mut EventBatch, events: Vec<Converted>, page: u32) {
                 field_count: c.field_count,
                 page,
             },
-            buffer,
-            span,
         );
+        batch.keep_raw_of_last(&c.json, keep);
     }
 }
 
@@ -254,13 +244,14 @@ pub(crate) fn convert_bundle(
     batch: &mut EventBatch,
     runs: &mut Vec<RunMeta>,
     page: u32,
+    keep: &KeepRaw,
 ) -> Result<(), String> {
     let list = bundle
         .get("event_list")
         .and_then(Value::as_array)
         .ok_or("a debug bundle without event_list")?;
     let events = list.iter().map(convert).collect::<Result<Vec<_>, _>>()?;
-    push_all(batch, events, page);
+    push_all(batch, events, page, keep);
     if let Some(run) = bundle.get("pipeline_run").filter(|r| r.is_object()) {
         let s = |k: &str| run.get(k).and_then(Value::as_str).map(str::to_string);
         if let Some(run_id) = s("run_id") {
@@ -286,7 +277,8 @@ pub(crate) fn convert_entry(
     entry: &Value,
     batch: &mut EventBatch,
     page: u32,
+    keep: &KeepRaw,
 ) -> Result<(), String> {
-    push_all(batch, vec![convert(entry)?], page);
+    push_all(batch, vec![convert(entry)?], page, keep);
     Ok(())
 }

@@ -43,8 +43,8 @@ pub use discover::{Candidate, Input, STDIN_PATH, discover, natural_cmp};
 pub use error::{Error, Location, Result};
 pub use event::{ErrorInfo, ErrorLink, EventDetail};
 pub use parse::{
-    FileKind, MetaOrigin, PageInfo, ParseOptions, ParsedFile, RunMeta, decode_cursor,
-    encode_cursor, looks_like_export, looks_like_run_id, parse_bytes,
+    FileKind, KeepRaw, MetaOrigin, PageInfo, ParseOptions, ParsedFile, RunMeta, decode_cursor,
+    encode_cursor, looks_like_export, looks_like_run_id, parse_bytes, parse_slice,
 };
 pub use progress::{NoProgress, Progress};
 pub use scan::write_compact;

@@ -14,9 +14,11 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
 use std::sync::Arc;
 
-use crate::batch::{EventBatch, NewEvent};
+use crate::batch::{EventBatch, EventView, NewEvent};
 use crate::debug;
 use crate::error::{Error, Location};
 use crate::event::RawEvent;
@@ -109,17 +111,44 @@ pub struct ParsedFile {
     pub bytes: u64,
 }
 
-/// Options for parsing.
-#[derive(Debug, Clone, Copy)]
-pub struct ParseOptions {
-    /// Keep every event's original JSON (needed by `--json`/`--ndjson` output).
-    pub keep_raw: bool,
+/// Which events keep their original JSON (for `--json`/`--ndjson` output).
+///
+/// Kept JSON is copied out compact, so a file's bytes are let go as soon as
+/// it is parsed and memory follows what will be printed, not the archive.
+#[derive(Clone, Default)]
+pub enum KeepRaw {
+    /// No event: only the columns (analysis, human output).
+    None,
+    /// Every event.
+    #[default]
+    All,
+    /// The events the predicate accepts (those a filter will print). It sees
+    /// each event's columns; a duplicate kept from another export is at
+    /// least as rich, so it matches whenever its copy here does.
+    Matching(Arc<dyn Fn(&EventView<'_>) -> bool + Send + Sync>),
 }
 
-impl Default for ParseOptions {
-    fn default() -> Self {
-        ParseOptions { keep_raw: true }
+impl KeepRaw {
+    fn any(&self) -> bool {
+        !matches!(self, KeepRaw::None)
     }
+}
+
+impl std::fmt::Debug for KeepRaw {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            KeepRaw::None => "None",
+            KeepRaw::All => "All",
+            KeepRaw::Matching(_) => "Matching(..)",
+        })
+    }
+}
+
+/// Options for parsing.
+#[derive(Debug, Clone, Default)]
+pub struct ParseOptions {
+    /// Which events keep their original JSON.
+    pub keep_raw: KeepRaw,
 }
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -136,40 +165,49 @@ pub fn looks_like_export(head: &[u8]) -> bool {
 
 /// Parses one file's bytes (gzip is detected and decompressed).
 pub fn parse_bytes(path: &Path, data: Vec<u8>, opts: ParseOptions) -> Result<ParsedFile, Error> {
+    parse_slice(path, &data, &opts)
+}
+
+/// Parses one file's bytes, borrowed (gzip is detected and decompressed).
+pub fn parse_slice(path: &Path, data: &[u8], opts: &ParseOptions) -> Result<ParsedFile, Error> {
     let bytes = data.len() as u64;
-    let mut data = if data.starts_with(&GZIP_MAGIC) {
-        let mut out = Vec::with_capacity(data.len() * 8);
-        flate2::read::MultiGzDecoder::new(&data[..])
-            .read_to_end(&mut out)
-            .map_err(|source| Error::Gzip {
+    if data.starts_with(&GZIP_MAGIC) {
+        let mut out = GUNZIPPED.with_borrow_mut(std::mem::take);
+        out.clear();
+        let read = flate2::read::MultiGzDecoder::new(data).read_to_end(&mut out);
+        let parsed = match read {
+            Ok(_) => parse_plain(path, &out, opts, bytes),
+            Err(source) => Err(Error::Gzip {
                 path: path.to_path_buf(),
                 source,
-            })?;
-        out
-    } else {
-        data
-    };
-    if data.starts_with(b"\xef\xbb\xbf") {
-        data.drain(..3);
+            }),
+        };
+        GUNZIPPED.set(out);
+        return parsed;
     }
-    let buf = Arc::new(data);
-    let (scratch, simd) = SIMD_SCRATCH.with_borrow_mut(std::mem::take);
+    parse_plain(path, data, opts, bytes)
+}
+
+fn parse_plain(
+    path: &Path,
+    data: &[u8],
+    opts: &ParseOptions,
+    bytes: u64,
+) -> Result<ParsedFile, Error> {
+    let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
     let mut p = Parser {
         path,
         batch: EventBatch::default(),
-        buffer: 0,
-        buf: Arc::clone(&buf),
+        buf: data,
         pages: Vec::new(),
         runs: Vec::new(),
         problems: Vec::new(),
         kind: None,
-        scratch,
-        simd,
+        simd: SIMD.with_borrow_mut(std::mem::take),
         fallback_run_id: None,
         scanned: RefCell::new(HashMap::new()),
-        keep_raw: opts.keep_raw,
+        keep_raw: opts.keep_raw.clone(),
     };
-    p.buffer = p.batch.add_buffer(Arc::clone(&buf));
     let parsed = p.parse_all();
     let Parser {
         mut batch,
@@ -177,15 +215,11 @@ pub fn parse_bytes(path: &Path, data: Vec<u8>, opts: ParseOptions) -> Result<Par
         runs,
         problems,
         kind,
-        scratch,
         simd,
         ..
     } = p;
-    SIMD_SCRATCH.set((scratch, simd));
+    SIMD.set(simd);
     parsed?;
-    if !opts.keep_raw {
-        batch.forget_raw();
-    }
     batch.shrink();
     Ok(ParsedFile {
         path: path.to_path_buf(),
@@ -198,30 +232,71 @@ pub fn parse_bytes(path: &Path, data: Vec<u8>, opts: ParseOptions) -> Result<Par
     })
 }
 
+/// simd-json's working memory, kept per thread across files: fresh buffers
+/// per file cost more in page faults than the parse itself.
+#[derive(Default)]
+struct SimdScratch {
+    /// A padded copy of what is being parsed (simd-json unescapes in place,
+    /// and the original must stay intact for the events' JSON).
+    input: Vec<u8>,
+    buffers: simd_json::Buffers,
+    /// Always empty between parses; only its allocation is kept.
+    tape: Option<simd_json::Tape<'static>>,
+}
+
+impl SimdScratch {
+    /// Parses a padded copy of `json` into the tape and hands `f` a
+    /// deserializer over it (its strings borrow from the copy) and the
+    /// structural indexes of the parse (offsets into `json`).
+    fn parse<R>(
+        &mut self,
+        json: &[u8],
+        f: impl for<'de> FnOnce(&mut simd_json::Deserializer<'de>, &[u32]) -> R,
+    ) -> Result<R, simd_json::Error> {
+        self.input.clear();
+        self.input.extend_from_slice(json);
+        self.input
+            .resize(json.len() + simd_json::INPUT_PADDING, b' ');
+        let mut tape = self
+            .tape
+            .take()
+            .unwrap_or_else(|| simd_json::Tape(Vec::new()));
+        let filled =
+            simd_json::fill_tape_padded(&mut self.input, json.len(), &mut self.buffers, &mut tape);
+        let result = match filled {
+            Ok(()) => {
+                let mut de = simd_json::Deserializer::from_tape(tape);
+                let r = f(&mut de, self.buffers.structural_indexes());
+                tape = de.into_tape();
+                Ok(r)
+            }
+            Err(e) => Err(e),
+        };
+        self.tape = Some(tape.reset());
+        result
+    }
+}
+
 thread_local! {
-    /// simd-json's working buffers, kept per thread across files: fresh ones per
-    /// file cost more in page faults than the parse itself.
-    static SIMD_SCRATCH: RefCell<(Vec<u8>, simd_json::Buffers)> =
-        RefCell::new((Vec::new(), simd_json::Buffers::default()));
+    static SIMD: RefCell<SimdScratch> = RefCell::new(SimdScratch::default());
+    /// Decompressed gzip input, kept per thread like [`SIMD`].
+    static GUNZIPPED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 struct Parser<'p> {
     path: &'p Path,
     batch: EventBatch,
-    buffer: u32,
-    buf: Arc<Vec<u8>>,
+    buf: &'p [u8],
     pages: Vec<PageInfo>,
     runs: Vec<RunMeta>,
     problems: Vec<Error>,
     kind: Option<FileKind>,
-    scratch: Vec<u8>,
-    simd: simd_json::Buffers,
+    simd: SimdScratch,
     fallback_run_id: Option<Option<String>>,
     /// What the single structural pass already found inside values it
     /// descended into (keyed by the value's start), so nothing is scanned twice.
     scanned: RefCell<HashMap<usize, Scanned>>,
-    /// Events' original bytes are wanted (`--json`/`--ndjson` output).
-    keep_raw: bool,
+    keep_raw: KeepRaw,
 }
 
 /// An object's members as (key, value start, value end).
@@ -299,10 +374,10 @@ impl Parser<'_> {
         });
     }
 
-    /// Without `--json` output no event's bytes are kept, so a plain page
-    /// can be read by simd-json in one call, without the structural pass
-    /// that finds each event's span. Anything else, or any problem, goes the
-    /// careful way, which also says where a file is broken.
+    /// A plain page is read by simd-json in one call; the events' spans,
+    /// when their JSON is kept, come from simd-json's structural indexes.
+    /// Anything else, or any problem, goes the careful way, which also says
+    /// where a file is broken.
     fn fast_page(&mut self) -> bool {
         #[derive(serde::Deserialize)]
         struct FastPage<'a> {
@@ -313,50 +388,58 @@ impl Parser<'_> {
             #[serde(default, rename = "hasMore")]
             has_more: Option<bool>,
         }
-        let first = skip_ws(&self.buf, 0);
-        if self.keep_raw || self.buf.get(first) != Some(&b'{') {
+        let buf = self.buf;
+        let first = skip_ws(buf, 0);
+        if buf.get(first) != Some(&b'{') {
             return false;
         }
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
-        scratch.extend_from_slice(&self.buf);
-        let ok = match simd_json::serde::from_slice_with_buffers::<FastPage<'_>>(
-            &mut scratch,
-            &mut self.simd,
-        ) {
-            Ok(page) => {
-                let rows_start = self.batch.len();
-                let cursor = page.cursor.as_deref().map(str::to_string);
-                let has_more = page.has_more;
-                let pushed = page
-                    .events
-                    .into_iter()
-                    .try_for_each(|raw| self.push_event(raw, 0, 0, 0));
-                if pushed.is_ok() {
-                    self.set_kind(FileKind::Page);
-                    self.pages.push(PageInfo {
-                        cursor_value: cursor.as_deref().and_then(decode_cursor),
-                        cursor,
-                        has_more,
-                        rows: rows_start..self.batch.len(),
-                    });
-                    true
-                } else {
-                    self.batch.truncate(rows_start);
-                    false
+        let mut simd = std::mem::take(&mut self.simd);
+        let want_spans = self.keep_raw.any();
+        let parsed = simd.parse(buf, |de, structurals| {
+            let Ok(page) = FastPage::deserialize(de) else {
+                return false;
+            };
+            let spans = if want_spans {
+                match scan::event_spans(buf, structurals) {
+                    Some(spans) if spans.len() == page.events.len() => spans,
+                    _ => return false,
                 }
+            } else {
+                Vec::new()
+            };
+            let rows_start = self.batch.len();
+            let cursor = page.cursor.as_deref().map(str::to_string);
+            let has_more = page.has_more;
+            let pushed = page
+                .events
+                .into_iter()
+                .enumerate()
+                .try_for_each(|(i, raw)| {
+                    let (s, e) = spans.get(i).copied().unwrap_or((0, 0));
+                    self.push_event(raw, s, e, 0)
+                });
+            if pushed.is_err() {
+                self.batch.truncate(rows_start);
+                return false;
             }
-            Err(_) => false,
-        };
-        self.scratch = scratch;
-        ok
+            self.set_kind(FileKind::Page);
+            self.pages.push(PageInfo {
+                cursor_value: cursor.as_deref().and_then(decode_cursor),
+                cursor,
+                has_more,
+                rows: rows_start..self.batch.len(),
+            });
+            true
+        });
+        self.simd = simd;
+        parsed.unwrap_or(false)
     }
 
     fn parse_all(&mut self) -> Result<(), Error> {
         if self.fast_page() {
             return Ok(());
         }
-        let buf = Arc::clone(&self.buf);
+        let buf = self.buf;
         let len = buf.len();
         let first = skip_ws(&buf, 0);
         if first == len {
@@ -441,22 +524,23 @@ impl Parser<'_> {
         spans: &[(usize, usize)],
         page: u32,
     ) -> Result<(), Error> {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
-        scratch.extend_from_slice(&self.buf[array.0..array.1]);
-        let parsed = simd_json::serde::from_slice_with_buffers::<Vec<RawEvent<'_>>>(
-            &mut scratch,
-            &mut self.simd,
-        );
-        let outcome = match parsed {
-            Ok(events) if events.len() == spans.len() => events
-                .into_iter()
-                .zip(spans)
-                .try_for_each(|(raw, &(a, b))| self.push_event(raw, a, b, page)),
+        let mut simd = std::mem::take(&mut self.simd);
+        let parsed = simd.parse(&self.buf[array.0..array.1], |de, _| {
+            match Vec::<RawEvent<'_>>::deserialize(de) {
+                Ok(events) if events.len() == spans.len() => Some(
+                    events
+                        .into_iter()
+                        .zip(spans)
+                        .try_for_each(|(raw, &(a, b))| self.push_event(raw, a, b, page)),
+                ),
+                _ => None,
+            }
+        });
+        self.simd = simd;
+        match parsed {
+            Ok(Some(outcome)) => outcome,
             _ => spans.iter().try_for_each(|&(a, b)| self.event(a, b, page)),
-        };
-        self.scratch = scratch;
-        outcome
+        }
     }
 
     fn value(&mut self, s: usize, e: usize) -> Result<(), Error> {
@@ -514,8 +598,14 @@ impl Parser<'_> {
             let value = self.json_value(s, e)?;
             let rows_start = self.batch.len();
             let page = self.pages.len() as u32;
-            debug::convert_bundle(&value, &mut self.batch, &mut self.runs, page)
-                .map_err(|reason| self.shape(reason))?;
+            debug::convert_bundle(
+                &value,
+                &mut self.batch,
+                &mut self.runs,
+                page,
+                &self.keep_raw,
+            )
+            .map_err(|reason| self.shape(reason))?;
             self.pages.push(PageInfo {
                 cursor: None,
                 cursor_value: None,
@@ -537,11 +627,13 @@ impl Parser<'_> {
             let value = self.json_value(s, e)?;
             let page = self.pages.len() as u32;
             let rows_start = self.batch.len();
-            debug::convert_entry(&value, &mut self.batch, page).map_err(|reason| Error::Event {
-                path: self.path.to_path_buf(),
-                at: self.at(s),
-                reason,
-            })?;
+            debug::convert_entry(&value, &mut self.batch, page, &self.keep_raw).map_err(
+                |reason| Error::Event {
+                    path: self.path.to_path_buf(),
+                    at: self.at(s),
+                    reason,
+                },
+            )?;
             self.push_implicit_page(rows_start);
             return Ok(());
         }
@@ -730,7 +822,7 @@ impl Parser<'_> {
         cursor: Option<(usize, usize)>,
         has_more: Option<(usize, usize)>,
     ) -> Result<(), Error> {
-        let buf = Arc::clone(&self.buf);
+        let buf = self.buf;
         if buf[events.0] != b'[' {
             return Err(self.shape("`events` is not an array"));
         }
@@ -764,17 +856,15 @@ impl Parser<'_> {
     }
 
     fn event(&mut self, s: usize, e: usize, page: u32) -> Result<(), Error> {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
-        scratch.extend_from_slice(&self.buf[s..e]);
-        let result =
-            simd_json::serde::from_slice_with_buffers::<RawEvent<'_>>(&mut scratch, &mut self.simd);
-        let outcome = match result {
-            Ok(raw) => self.push_event(raw, s, e, page),
+        let mut simd = std::mem::take(&mut self.simd);
+        let parsed = simd.parse(&self.buf[s..e], |de, _| {
+            RawEvent::deserialize(de).map(|raw| self.push_event(raw, s, e, page))
+        });
+        self.simd = simd;
+        match parsed.and_then(|r| r) {
+            Ok(outcome) => outcome,
             Err(err) => Err(self.simd_error(s, e, &err)),
-        };
-        self.scratch = scratch;
-        outcome
+        }
     }
 
     fn push_event(
@@ -833,9 +923,8 @@ impl Parser<'_> {
                 field_count: raw.field_count,
                 page,
             },
-            self.buffer,
-            (s, e),
         );
+        self.batch.keep_raw_of_last(&self.buf[s..e], &self.keep_raw);
         Ok(())
     }
 
@@ -903,7 +992,9 @@ mod tests {
         parse_bytes(
             Path::new("t.json"),
             text.to_vec(),
-            ParseOptions { keep_raw: false },
+            ParseOptions {
+                keep_raw: KeepRaw::None,
+            },
         )
     }
 
@@ -924,11 +1015,32 @@ mod tests {
                     .flatten()
                 {
                     let bytes = std::fs::read(page.path()).unwrap();
+                    // The same page inside a GraphQL response takes the careful path.
+                    let mut wrapped = b"{\"data\": {\"logsForRun\": ".to_vec();
+                    wrapped.extend_from_slice(&bytes);
+                    wrapped.extend_from_slice(b"}}");
                     let careful =
-                        parse_bytes(&page.path(), bytes.clone(), ParseOptions::default()).unwrap();
+                        parse_bytes(&page.path(), wrapped, ParseOptions::default()).unwrap();
                     let fast =
-                        parse_bytes(&page.path(), bytes, ParseOptions { keep_raw: false }).unwrap();
+                        parse_bytes(&page.path(), bytes.clone(), ParseOptions::default()).unwrap();
+                    let lean = parse_bytes(
+                        &page.path(),
+                        bytes,
+                        ParseOptions {
+                            keep_raw: KeepRaw::None,
+                        },
+                    )
+                    .unwrap();
+                    assert_eq!(careful.kind, FileKind::GraphqlResponse);
+                    assert_eq!(fast.kind, FileKind::Page);
                     assert_eq!(careful.batch.len(), fast.batch.len());
+                    assert_eq!(lean.batch.len(), fast.batch.len());
+                    for row in 0..fast.batch.len() {
+                        let (a, b) = (careful.batch.view(row), fast.batch.view(row));
+                        assert!(!a.raw.is_empty());
+                        assert_eq!(a.raw, b.raw);
+                        assert!(lean.batch.view(row).raw.is_empty());
+                    }
                     for row in 0..careful.batch.len() {
                         let (a, b) = (careful.batch.view(row), fast.batch.view(row));
                         assert_eq!(
@@ -960,6 +1072,25 @@ mod tests {
             }
         }
         assert!(pages >= 25, "{pages}");
+    }
+
+    #[test]
+    fn only_the_events_a_filter_keeps_keep_their_json() {
+        let page = format!(
+            "{{\"events\": [{EV},\n  {}], \"cursor\": \"c\", \"hasMore\": false}}",
+            EV.replace("\"message\":\"hi\"", "\"message\": \"bye\"")
+        );
+        let keep = KeepRaw::Matching(Arc::new(|ev| ev.message == "bye"));
+        let f = parse_bytes(
+            Path::new("t.json"),
+            page.into_bytes(),
+            ParseOptions { keep_raw: keep },
+        )
+        .unwrap();
+        assert_eq!(f.batch.len(), 2);
+        assert!(f.batch.raw(0).is_empty());
+        // Kept compact, whatever the spacing of the export.
+        assert_eq!(f.batch.raw(1), EV.replace("\"hi\"", "\"bye\"").as_bytes());
     }
 
     #[test]

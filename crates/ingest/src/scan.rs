@@ -204,6 +204,70 @@ pub fn write_compact(json: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// The spans of the elements of a page's `"events"` array, found from
+/// simd-json's structural indexes of the page (stage 1 marks every bracket,
+/// brace, colon and comma, and the first byte of every string and scalar),
+/// so no second pass over the bytes is needed. `None` when the page is not
+/// `{…"events":[{…},…]…}`.
+pub(crate) fn event_spans(buf: &[u8], structurals: &[u32]) -> Option<Vec<(usize, usize)>> {
+    let at = |k: usize| structurals[k] as usize;
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < structurals.len() {
+        let p = at(i);
+        match buf[p] {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.checked_sub(1)?,
+            b'"' if depth == 1
+                && buf[p..].starts_with(b"\"events\"")
+                && i > 0
+                && matches!(buf[at(i - 1)], b'{' | b',') =>
+            {
+                if structurals.get(i + 2).is_none()
+                    || buf[at(i + 1)] != b':'
+                    || buf[at(i + 2)] != b'['
+                {
+                    return None;
+                }
+                return array_element_spans(buf, &structurals[i + 3..]);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The spans of the objects of an array whose structural indexes, after its
+/// `[`, are `rest`.
+fn array_element_spans(buf: &[u8], rest: &[u32]) -> Option<Vec<(usize, usize)>> {
+    let mut spans = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for &p in rest {
+        let p = p as usize;
+        match (buf[p], depth) {
+            (b']', 0) => return Some(spans),
+            (b'{' | b'[', 0) => {
+                start = p;
+                depth = 1;
+            }
+            (b'{' | b'[', _) => depth += 1,
+            (b'}' | b']', _) => {
+                depth -= 1;
+                if depth == 0 {
+                    spans.push((start, p + 1));
+                }
+            }
+            (b',', 0) => {}
+            // A scalar element: not an events array daglog can read this way.
+            (_, 0) => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// 1-based line number of byte `offset`, for messages about NDJSON and pretty files.
 pub(crate) fn line_of(buf: &[u8], offset: usize) -> usize {
     memchr::memchr_iter(b'\n', &buf[..offset.min(buf.len())]).count() + 1

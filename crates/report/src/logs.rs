@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use daglog_ingest::{EventView, Level, time, write_compact};
+use daglog_ingest::{EventView, Level, time};
 
 use crate::text::{escape_control, first_line};
 
@@ -184,7 +184,7 @@ impl<W: Write> LogPrinter for JsonLogs<W> {
             self.buf.push(b',');
         }
         self.first = false;
-        write_compact(ev.raw, &mut self.buf);
+        self.buf.extend_from_slice(ev.raw);
         self.flush_if_full()
     }
 
@@ -226,7 +226,7 @@ impl<W: Write> NdjsonLogs<W> {
 
 impl<W: Write> LogPrinter for NdjsonLogs<W> {
     fn event(&mut self, ev: &EventView<'_>) -> io::Result<()> {
-        write_compact(ev.raw, &mut self.buf);
+        self.buf.extend_from_slice(ev.raw);
         self.buf.push(b'\n');
         if self.buf.len() >= 60 * 1024 {
             self.out.write_all(&self.buf)?;

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use anyhow::Result;
 use daglog_analysis::{Analysis, RunStats, compare as compare_runs, run_info, run_list};
-use daglog_ingest::{Archive, Run};
+use daglog_ingest::{Archive, KeepRaw, Run};
 
 use crate::config::{AnalysisConfig, CompareConfig, ReportConfig, RunsConfig, UsageError};
 use crate::load::{Loaded, load, select_run};
@@ -70,7 +70,7 @@ fn on_selected_runs(
     let Loaded {
         archive,
         had_problems,
-    } = load(&cfg.input, false)?;
+    } = load(&cfg.input, KeepRaw::None)?;
     let runs = selected(&archive, cfg.run_id.as_deref())?;
     warn_truncated(&runs);
     let (analysis, stats) = analyse(&archive, runs)?;
@@ -90,7 +90,7 @@ pub(crate) fn info(cfg: &AnalysisConfig) -> Result<bool> {
     let Loaded {
         archive,
         had_problems,
-    } = load(&cfg.input, false)?;
+    } = load(&cfg.input, KeepRaw::None)?;
     // A run known only from run metadata (run.json, a runsOrError list) has
     // no events, but its info is still there to show.
     let meta_only = |id: &str| {
@@ -134,7 +134,7 @@ pub(crate) fn runs(cfg: &RunsConfig) -> Result<bool> {
     let Loaded {
         archive,
         had_problems,
-    } = load(&cfg.input, false)?;
+    } = load(&cfg.input, KeepRaw::None)?;
     let (_, stats) = analyse(&archive, archive.runs.iter().collect())?;
     let mut list = run_list(&archive, &stats);
     list.retain(|info| {
@@ -159,7 +159,7 @@ pub(crate) fn timeline(cfg: &AnalysisConfig) -> Result<bool> {
     let Loaded {
         archive,
         had_problems,
-    } = load(&cfg.input, false)?;
+    } = load(&cfg.input, KeepRaw::None)?;
     let run = single(&archive, cfg.run_id.as_deref(), "timeline")?;
     warn_truncated(&[run]);
     let (analysis, stats) = analyse(&archive, vec![run])?;
@@ -199,7 +199,7 @@ pub(crate) fn compare(cfg: &CompareConfig) -> Result<bool> {
     let Loaded {
         archive,
         had_problems,
-    } = load(&cfg.input, false)?;
+    } = load(&cfg.input, KeepRaw::None)?;
     let a = select_run(&archive, &cfg.run_a)?;
     let b = select_run(&archive, &cfg.run_b)?;
     if a.run_id == b.run_id {
@@ -223,7 +223,7 @@ pub(crate) fn report(cfg: &ReportConfig) -> Result<bool> {
     let Loaded {
         archive,
         had_problems,
-    } = load(&cfg.input, false)?;
+    } = load(&cfg.input, KeepRaw::None)?;
     let runs = selected(&archive, cfg.run_id.as_deref())?;
     if runs.is_empty() {
         anyhow::bail!(UsageError(

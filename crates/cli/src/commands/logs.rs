@@ -1,15 +1,26 @@
 //! `daglog logs`: the events of one run or of the whole archive, filtered.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use anyhow::Result;
-use daglog_ingest::{Archive, EventView, Run, encode_cursor};
+use daglog_ingest::{Archive, EventView, KeepRaw, Run, encode_cursor};
 use daglog_report::{HumanLogs, HumanOptions, JsonLogs, LogPrinter, NdjsonLogs, PageEnd};
 
-use crate::config::{LogsConfig, LogsFormat};
+use crate::config::{EventFilter, LogsConfig, LogsFormat};
 use crate::load::{load, select_run};
 
-impl LogsConfig {
+impl EventFilter {
+    /// Every event passes.
+    fn is_everything(&self) -> bool {
+        self.event_types.is_empty()
+            && self.step_keys.is_empty()
+            && self.min_level.is_none()
+            && self.grep.is_none()
+            && self.since_ms.is_none()
+            && self.until_ms.is_none()
+    }
+
     fn matches(&self, ev: &EventView<'_>) -> bool {
         if let Some(min) = self.min_level
             && ev.level < min
@@ -55,7 +66,15 @@ impl LogsConfig {
 }
 
 pub(crate) fn run(cfg: &LogsConfig) -> Result<bool> {
-    let keep_raw = !matches!(cfg.format, LogsFormat::Human { .. });
+    let keep_raw = if matches!(cfg.format, LogsFormat::Human { .. }) {
+        KeepRaw::None
+    } else if cfg.filter.is_everything() {
+        KeepRaw::All
+    } else {
+        // Only what will be printed keeps its JSON.
+        let filter = cfg.filter.clone();
+        KeepRaw::Matching(Arc::new(move |ev| filter.matches(ev)))
+    };
     let loaded = load(&cfg.input, keep_raw)?;
     let archive = &loaded.archive;
     let runs: Vec<&Run> = match &cfg.run_id {
@@ -103,7 +122,7 @@ fn print_page(
     'runs: for run in runs {
         for &r in &run.events {
             let ev = archive.event(r);
-            if !cfg.matches(&ev) {
+            if !cfg.filter.matches(&ev) {
                 continue;
             }
             matched += 1;
