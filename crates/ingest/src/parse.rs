@@ -340,7 +340,7 @@ impl Parser<'_> {
     fn at(&self, byte: usize) -> Location {
         Location {
             byte,
-            line: scan::line_of(&self.buf, byte),
+            line: scan::line_of(self.buf, byte),
         }
     }
 
@@ -441,14 +441,14 @@ impl Parser<'_> {
         }
         let buf = self.buf;
         let len = buf.len();
-        let first = skip_ws(&buf, 0);
+        let first = skip_ws(buf, 0);
         if first == len {
             return Err(Error::Empty {
                 path: self.path.to_path_buf(),
             });
         }
-        let first_end = skip_value(&buf, first).map_err(|e| self.json_error(e))?;
-        let next = skip_ws(&buf, first_end);
+        let first_end = skip_value(buf, first).map_err(|e| self.json_error(e))?;
+        let next = skip_ws(buf, first_end);
         if next == len {
             return self.value(first, first_end);
         }
@@ -457,9 +457,9 @@ impl Parser<'_> {
             // Concatenated pretty documents: read them in turn, any error is fatal.
             let mut pos = first;
             while pos < len {
-                let end = skip_value(&buf, pos).map_err(|e| self.json_error(e))?;
+                let end = skip_value(buf, pos).map_err(|e| self.json_error(e))?;
                 self.value(pos, end)?;
-                pos = skip_ws(&buf, end);
+                pos = skip_ws(buf, end);
             }
             return Ok(());
         }
@@ -476,7 +476,7 @@ impl Parser<'_> {
                     .and_then(|v_end| {
                         if skip_ws(&buf[..end], v_end) != end {
                             Err(self.json_error(ScanError {
-                                offset: skip_ws(&buf, v_end),
+                                offset: skip_ws(buf, v_end),
                                 reason: "unexpected data after the line's value",
                             }))
                         } else {
@@ -501,8 +501,7 @@ impl Parser<'_> {
             return Ok(m);
         }
         let mut found = HashMap::new();
-        let (members, _) =
-            scan_members(&self.buf, s, &mut found).map_err(|e| self.json_error(e))?;
+        let (members, _) = scan_members(self.buf, s, &mut found).map_err(|e| self.json_error(e))?;
         self.scanned.borrow_mut().extend(found);
         Ok(members)
     }
@@ -511,7 +510,7 @@ impl Parser<'_> {
         if let Some(Scanned::Elements(spans)) = self.scanned.borrow_mut().remove(&s) {
             return Ok(spans);
         }
-        element_spans(&self.buf, s)
+        element_spans(self.buf, s)
             .map(|(spans, _)| spans)
             .map_err(|e| self.json_error(e))
     }
@@ -688,7 +687,7 @@ impl Parser<'_> {
             };
         }
         // serde_json counts lines and columns within the value.
-        let line = scan::line_of(&self.buf, s) + err.line().saturating_sub(1);
+        let line = scan::line_of(self.buf, s) + err.line().saturating_sub(1);
         Error::Json {
             path: self.path.to_path_buf(),
             at: Location { byte: s, line },
