@@ -547,7 +547,7 @@ fn next_steps(
             let input = story
                 .and_then(|s| s.context.as_ref())
                 .and_then(|c| c.detail)
-                .and_then(|d| d.input_name.clone())
+                .and_then(|d| d.input_name.map(str::to_string))
                 .or_else(|| {
                     texts
                         .iter()

@@ -110,11 +110,11 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
                     (level_names.len() - 1) as u32
                 }
             });
-            marker_start.push(d.and_then(|d| d.marker_start.as_deref()));
-            marker_end.push(d.and_then(|d| d.marker_end.as_deref()));
-            upstream.push(d.and_then(|d| d.upstream_step_key.as_deref()));
-            output.push(d.and_then(|d| d.output_name.as_deref()));
-            job.push(d.and_then(|d| d.pipeline_name.as_deref()));
+            marker_start.push(d.and_then(|d| d.marker_start));
+            marker_end.push(d.and_then(|d| d.marker_end));
+            upstream.push(d.and_then(|d| d.upstream_step_key));
+            output.push(d.and_then(|d| d.output_name));
+            job.push(d.and_then(|d| d.pipeline_name));
             not_executing.push(is_not_executing_notice(ev.event_type, ev.message));
         }
     }

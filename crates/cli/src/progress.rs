@@ -35,10 +35,11 @@ impl Bar {
 }
 
 impl Progress for Bar {
-    fn start(&self, files: u64, bytes: u64) {
-        self.files.store(files, Ordering::Relaxed);
-        self.bar.set_length(bytes);
-        self.bar.set_message(format!("0/{files}"));
+    fn found(&self, files: u64, bytes: u64) {
+        let files = self.files.fetch_add(files, Ordering::Relaxed) + files;
+        self.bar.inc_length(bytes);
+        self.bar
+            .set_message(format!("{}/{files}", self.done.load(Ordering::Relaxed)));
     }
 
     fn file_done(&self, bytes: u64) {

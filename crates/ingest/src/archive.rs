@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::batch::{EventBatch, EventView};
-use crate::discover::{Candidate, Input, discover, has_export_extension, natural_cmp};
+use crate::discover::{
+    Candidate, Entry, Input, expand_input, has_export_extension, list_dir, natural_cmp,
+};
 use crate::error::Error;
 use crate::parse::{FileKind, ParseOptions, RunMeta, looks_like_export, parse_slice};
 use crate::progress::Progress;
@@ -149,6 +151,35 @@ fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
     outcome
 }
 
+fn read_counted(c: &Candidate, opts: &ParseOptions, progress: &dyn Progress) -> Outcome {
+    let outcome = read_candidate(c, opts);
+    progress.file_done(c.size);
+    outcome
+}
+
+/// Lists a directory and reads its files while its subdirectories are
+/// listed, all in parallel, so reading starts with the first file found;
+/// the outcomes come back in natural order, depth first.
+fn read_dir(dir: &Path, opts: &ParseOptions, progress: &dyn Progress) -> Vec<Outcome> {
+    let mut errors = Vec::new();
+    let entries = list_dir(dir, &mut errors);
+    let (files, bytes) = entries.iter().fold((0, 0), |(n, b), e| match e {
+        Entry::File(c) => (n + 1, b + c.size),
+        Entry::Dir(_) => (n, b),
+    });
+    progress.found(files, bytes);
+    let mut outcomes: Vec<Outcome> = errors.into_iter().map(Outcome::Failed).collect();
+    let nested: Vec<Vec<Outcome>> = entries
+        .par_iter()
+        .map(|entry| match entry {
+            Entry::File(c) => vec![read_counted(c, opts, progress)],
+            Entry::Dir(d) => read_dir(d, opts, progress),
+        })
+        .collect();
+    outcomes.extend(nested.into_iter().flatten());
+    outcomes
+}
+
 /// Identifies a source: paged exports group by folder, others are one file each.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum SourceKey {
@@ -175,27 +206,20 @@ impl Archive {
         opts: LoadOptions,
         progress: &dyn Progress,
     ) -> Result<Archive, Error> {
-        let (candidates, mut walk_errors) = discover(inputs);
-        if opts.strict && !walk_errors.is_empty() {
-            return Err(walk_errors.swap_remove(0));
+        let mut outcomes = Vec::new();
+        for input in inputs {
+            match expand_input(input) {
+                Ok(Entry::File(c)) => {
+                    progress.found(1, c.size);
+                    outcomes.push(read_counted(&c, &opts.parse, progress));
+                }
+                Ok(Entry::Dir(dir)) => outcomes.extend(read_dir(&dir, &opts.parse, progress)),
+                Err(e) => outcomes.push(Outcome::Failed(e)),
+            }
         }
-        progress.start(
-            candidates.len() as u64,
-            candidates.iter().map(|c| c.size).sum(),
-        );
-        let outcomes: Vec<Outcome> = candidates
-            .par_iter()
-            .map(|c| {
-                let o = read_candidate(c, &opts.parse);
-                progress.file_done(c.size);
-                o
-            })
-            .collect();
         progress.finish();
 
         let mut archive = Archive::default();
-        archive.stats.files_failed += walk_errors.len();
-        archive.problems.extend(walk_errors);
         let mut file_pages = Vec::new();
         for outcome in outcomes {
             match outcome {

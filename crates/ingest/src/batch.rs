@@ -3,6 +3,8 @@
 //! Strings live in one arena per column rather than in a `String` per event,
 //! so parsing a page allocates a handful of buffers, not thousands of strings.
 
+use std::collections::HashMap;
+
 use crate::event::{ErrorInfo, EventDetail};
 use crate::parse::KeepRaw;
 use crate::schema::Level;
@@ -44,28 +46,145 @@ impl StrColumn {
     }
 }
 
-/// Optional strings: a [`StrColumn`] plus a presence flag per row.
+/// Distinct strings of a column, each stored once per batch.
 #[derive(Debug, Default, Clone)]
-pub struct OptStrColumn {
-    values: StrColumn,
-    present: Vec<bool>,
+struct Interner {
+    values: Vec<Box<str>>,
+    /// Built once there are too many values for a linear search; dropped
+    /// when the batch is complete.
+    index: HashMap<Box<str>, u32>,
+    last: u32,
 }
 
-impl OptStrColumn {
-    /// Keeps the first `len` rows.
-    pub(crate) fn truncate(&mut self, len: usize) {
-        self.values.truncate(len);
-        self.present.truncate(len);
+/// Up to this many values, a linear search beats hashing.
+const LINEAR_SEARCH_MAX: usize = 24;
+
+impl Interner {
+    /// The code of `s` (its index), adding it when new.
+    fn code(&mut self, s: &str) -> u32 {
+        // Neighbouring events mostly share a step, a type, a marker.
+        if self
+            .values
+            .get(self.last as usize)
+            .is_some_and(|v| &**v == s)
+        {
+            return self.last;
+        }
+        let found = if self.values.len() <= LINEAR_SEARCH_MAX {
+            self.values.iter().position(|v| &**v == s).map(|i| i as u32)
+        } else {
+            if self.index.is_empty() {
+                self.index = self
+                    .values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (v.clone(), i as u32))
+                    .collect();
+            }
+            self.index.get(s).copied()
+        };
+        self.last = found.unwrap_or_else(|| {
+            let code = self.values.len() as u32;
+            self.values.push(s.into());
+            if !self.index.is_empty() {
+                self.index.insert(s.into(), code);
+            }
+            code
+        });
+        self.last
     }
 
+    fn get(&self, code: u32) -> &str {
+        &self.values[code as usize]
+    }
+
+    fn clear(&mut self) {
+        self.values.clear();
+        self.index.clear();
+        self.last = 0;
+    }
+}
+
+/// Optional strings with few distinct values (types, step keys): a code per
+/// row, each distinct string stored once.
+#[derive(Debug, Default, Clone)]
+pub struct DictColumn {
+    /// 0 for null, else 1 + the value's code.
+    codes: Vec<u32>,
+    strings: Interner,
+}
+
+impl DictColumn {
     pub(crate) fn push(&mut self, s: Option<&str>) {
-        self.values.push(s.unwrap_or(""));
-        self.present.push(s.is_some());
+        let code = s.map_or(0, |s| self.strings.code(s) + 1);
+        self.codes.push(code);
     }
 
     /// The string at `row`, or `None` where the export had null.
     pub fn get(&self, row: usize) -> Option<&str> {
-        self.present[row].then(|| self.values.get(row))
+        match self.codes[row] {
+            0 => None,
+            c => Some(self.strings.get(c - 1)),
+        }
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.codes.truncate(len);
+    }
+}
+
+/// The [`EventDetail`]s of a batch: most events have none, and their
+/// strings (markers, input and output names, step keys) repeat, so each row
+/// that has one holds codes of interned strings.
+#[derive(Debug, Default, Clone)]
+struct DetailColumn {
+    /// 0 for none, else 1 + index into `rows`.
+    of_event: Vec<u32>,
+    rows: Vec<DetailRow>,
+    strings: Interner,
+}
+
+#[derive(Debug, Clone)]
+struct DetailRow {
+    /// 0 for null, else 1 + the string's code; in [`EventDetail::strings`] order.
+    codes: [u32; 7],
+    seconds_to_wait: Option<f64>,
+}
+
+impl DetailColumn {
+    fn push(&mut self, d: Option<EventDetail<'_>>) {
+        let Some(d) = d else {
+            self.of_event.push(0);
+            return;
+        };
+        let codes = d
+            .strings()
+            .map(|s| s.map_or(0, |s| self.strings.code(s) + 1));
+        self.rows.push(DetailRow {
+            codes,
+            seconds_to_wait: d.seconds_to_wait,
+        });
+        self.of_event.push(self.rows.len() as u32);
+    }
+
+    fn get(&self, row: usize) -> Option<EventDetail<'_>> {
+        let at = self.of_event[row].checked_sub(1)?;
+        let r = &self.rows[at as usize];
+        let strings = r
+            .codes
+            .map(|c| c.checked_sub(1).map(|c| self.strings.get(c)));
+        Some(EventDetail::from_strings(strings, r.seconds_to_wait))
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.of_event.truncate(len);
+        let rows = self
+            .of_event
+            .iter()
+            .rev()
+            .find(|&&d| d > 0)
+            .map_or(0, |&d| d as usize);
+        self.rows.truncate(rows);
     }
 }
 
@@ -81,17 +200,17 @@ pub struct EventBatch {
     /// Log level.
     pub level: Vec<Level>,
     /// Event type, `PIPELINE_*` normalised to `RUN_*`; `None` for log messages.
-    pub event_type: OptStrColumn,
+    pub event_type: DictColumn,
     /// GraphQL `__typename` (`LogMessageEvent`, `ExecutionStepFailureEvent`…).
-    pub typename: StrColumn,
+    pub typename: DictColumn,
     /// Step key; `None` for run-level events.
-    pub step_key: OptStrColumn,
+    pub step_key: DictColumn,
     /// The event's message.
     pub message: StrColumn,
     /// The error chain of error events.
     pub error: Vec<Option<Box<ErrorInfo>>>,
     /// Markers, inputs, outputs, job name, where the event has them.
-    pub detail: Vec<Option<Box<EventDetail>>>,
+    detail: DetailColumn,
     /// Number of fields the exported object had (to pick the richest duplicate).
     pub field_count: Vec<u16>,
     /// Which page of the file the event came from (0 for single-page files).
@@ -122,7 +241,7 @@ pub struct EventView<'a> {
     /// Error chain, if any.
     pub error: Option<&'a ErrorInfo>,
     /// Markers, inputs, outputs, job name, if any.
-    pub detail: Option<&'a EventDetail>,
+    pub detail: Option<EventDetail<'a>>,
     /// The event's original JSON with every field as exported, compact;
     /// empty when the load did not keep it (see `KeepRaw`).
     pub raw: &'a [u8],
@@ -137,7 +256,7 @@ pub(crate) struct NewEvent<'a> {
     pub(crate) step_key: Option<&'a str>,
     pub(crate) message: &'a str,
     pub(crate) error: Option<ErrorInfo>,
-    pub(crate) detail: Option<Box<EventDetail>>,
+    pub(crate) detail: Option<EventDetail<'a>>,
     pub(crate) field_count: u16,
     pub(crate) page: u32,
 }
@@ -153,30 +272,26 @@ impl EventBatch {
         self.timestamp_ms.is_empty()
     }
 
-    /// Gives back the spare capacity of every column: a file's batch lives as
-    /// long as the archive, so growth slack would add up to a third of memory.
-    pub(crate) fn shrink(&mut self) {
-        for c in [&mut self.typename, &mut self.message] {
-            c.text.shrink_to_fit();
-            c.ends.shrink_to_fit();
+    /// Moves the rows out into a batch whose columns are exactly their size
+    /// (a file's batch lives as long as the archive, so growth slack would
+    /// add up to a third of memory), and empties this one, which keeps its
+    /// capacity: batches are built in a buffer reused across files.
+    pub(crate) fn take_exact(&mut self) -> EventBatch {
+        for c in [&mut self.event_type, &mut self.typename, &mut self.step_key] {
+            c.strings.index.clear();
         }
-        for c in [&mut self.event_type, &mut self.step_key] {
-            c.values.text.shrink_to_fit();
-            c.values.ends.shrink_to_fit();
-            c.present.shrink_to_fit();
+        self.detail.strings.index.clear();
+        // `clone` allocates each column at its length.
+        let mut out = self.clone();
+        if out.raw_text.is_empty() {
+            out.raw_ends = Vec::new();
         }
-        self.run.shrink_to_fit();
-        self.timestamp_ms.shrink_to_fit();
-        self.level.shrink_to_fit();
-        self.error.shrink_to_fit();
-        self.detail.shrink_to_fit();
-        self.field_count.shrink_to_fit();
-        self.page.shrink_to_fit();
-        if self.raw_text.is_empty() {
-            self.raw_ends = Vec::new();
+        self.truncate(0);
+        for c in [&mut self.event_type, &mut self.typename, &mut self.step_key] {
+            c.strings.clear();
         }
-        self.raw_text.shrink_to_fit();
-        self.raw_ends.shrink_to_fit();
+        self.detail.strings.clear();
+        out
     }
 
     /// Keeps the first `len` events (a fast parse that must start over).
@@ -216,7 +331,7 @@ impl EventBatch {
         self.timestamp_ms.push(ev.timestamp_ms);
         self.level.push(ev.level);
         self.event_type.push(ev.event_type);
-        self.typename.push(ev.typename);
+        self.typename.push(Some(ev.typename));
         self.step_key.push(ev.step_key);
         self.message.push(ev.message);
         self.error.push(ev.error.map(Box::new));
@@ -226,9 +341,9 @@ impl EventBatch {
         self.raw_ends.push(self.raw_text.len());
     }
 
-    /// Keeps `json`, compacted, as the original of the last event pushed when
-    /// `keep` wants that event's JSON.
-    pub(crate) fn keep_raw_of_last(&mut self, json: &[u8], keep: &KeepRaw) {
+    /// Keeps the original JSON of the last event pushed, which `write` appends
+    /// compact, when `keep` wants that event's JSON.
+    pub(crate) fn keep_raw_of_last(&mut self, keep: &KeepRaw, write: impl FnOnce(&mut Vec<u8>)) {
         let Some(row) = self.len().checked_sub(1) else {
             return;
         };
@@ -238,7 +353,7 @@ impl EventBatch {
             KeepRaw::Matching(f) => f(&self.view(row)),
         };
         if wanted {
-            crate::scan::write_compact(json, &mut self.raw_text);
+            write(&mut self.raw_text);
             self.raw_ends[row] = self.raw_text.len();
         }
     }
@@ -266,11 +381,11 @@ impl EventBatch {
             timestamp_ms: self.timestamp_ms[row],
             level: self.level[row],
             event_type: self.event_type.get(row),
-            typename: self.typename.get(row),
+            typename: self.typename.get(row).unwrap_or(""),
             step_key: self.step_key.get(row),
             message: self.message.get(row),
             error: self.error[row].as_deref(),
-            detail: self.detail[row].as_deref(),
+            detail: self.detail.get(row),
             raw: self.raw(row),
         }
     }

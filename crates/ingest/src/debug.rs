@@ -70,7 +70,7 @@ fn convert_error(
     (v, links, stack, cause_stack)
 }
 
-struct Converted {
+struct Converted<'v> {
     run_id: String,
     timestamp_ms: i64,
     level: Level,
@@ -78,12 +78,12 @@ struct Converted {
     step_key: Option<String>,
     message: String,
     error: Option<ErrorInfo>,
-    detail: Option<Box<EventDetail>>,
+    detail: Option<EventDetail<'v>>,
     json: Vec<u8>,
     field_count: u16,
 }
 
-fn convert(entry: &Value) -> Result<Converted, String> {
+fn convert(entry: &Value) -> Result<Converted<'_>, String> {
     let run_id = entry
         .get("run_id")
         .and_then(Value::as_str)
@@ -154,18 +154,18 @@ fn convert(entry: &Value) -> Result<Converted, String> {
     let detail = bundle_detail(de, data, run_event);
     if let Some(d) = &detail {
         // The names GraphQL gives these fields, so `--json` shows them alike.
-        let mut put = |k: &str, v: &Option<String>| {
+        let mut put = |k: &str, v: Option<&str>| {
             if let Some(v) = v {
-                obj.insert(k.into(), v.clone().into());
+                obj.insert(k.into(), v.into());
             }
         };
-        put("markerStart", &d.marker_start);
-        put("markerEnd", &d.marker_end);
-        put("inputName", &d.input_name);
-        put("outputName", &d.output_name);
-        put("upstreamStepKey", &d.upstream_step_key);
-        put("upstreamOutputName", &d.upstream_output_name);
-        put("pipelineName", &d.pipeline_name);
+        put("markerStart", d.marker_start);
+        put("markerEnd", d.marker_end);
+        put("inputName", d.input_name);
+        put("outputName", d.output_name);
+        put("upstreamStepKey", d.upstream_step_key);
+        put("upstreamOutputName", d.upstream_output_name);
+        put("pipelineName", d.pipeline_name);
         if let Some(w) = d.seconds_to_wait {
             obj.insert("secondsToWait".into(), w.into());
         }
@@ -187,16 +187,12 @@ fn convert(entry: &Value) -> Result<Converted, String> {
 }
 
 /// The fields of [`EventDetail`] from a serdes `DagsterEvent`.
-fn bundle_detail(
-    de: Option<&Value>,
-    data: Option<&Value>,
+fn bundle_detail<'v>(
+    de: Option<&'v Value>,
+    data: Option<&'v Value>,
     run_event: bool,
-) -> Option<Box<EventDetail>> {
-    let s = |v: Option<&Value>, k: &str| {
-        v.and_then(|v| v.get(k))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
+) -> Option<EventDetail<'v>> {
+    let s = |v: Option<&'v Value>, k: &str| v.and_then(|v| v.get(k)).and_then(Value::as_str);
     let output_handle = data.and_then(|d| d.get("step_output_handle"));
     EventDetail {
         marker_start: s(data, "marker_start"),
@@ -213,10 +209,10 @@ fn bundle_detail(
             .and_then(|d| d.get("seconds_to_wait"))
             .and_then(Value::as_f64),
     }
-    .boxed_if_any()
+    .if_any()
 }
 
-fn push_all(batch: &mut EventBatch, events: Vec<Converted>, page: u32, keep: &KeepRaw) {
+fn push_all(batch: &mut EventBatch, events: Vec<Converted<'_>>, page: u32, keep: &KeepRaw) {
     for c in events {
         let typename = typename_for(c.event_type.as_deref());
         batch.push(
@@ -234,7 +230,7 @@ fn push_all(batch: &mut EventBatch, events: Vec<Converted>, page: u32, keep: &Ke
                 page,
             },
         );
-        batch.keep_raw_of_last(&c.json, keep);
+        batch.keep_raw_of_last(keep, |out| out.extend_from_slice(&c.json));
     }
 }
 

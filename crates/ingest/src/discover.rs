@@ -60,32 +60,50 @@ pub fn discover(inputs: &[Input]) -> (Vec<Candidate>, Vec<Error>) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for input in inputs {
-        match input {
-            Input::Stdin => out.push(Candidate {
-                path: PathBuf::from(STDIN_PATH),
-                explicit: true,
-                stdin: true,
-                size: 0,
-            }),
-            Input::Path(p) => match fs::metadata(p) {
-                Err(source) => errors.push(Error::Read {
-                    path: p.clone(),
-                    source,
-                }),
-                Ok(m) if m.is_dir() => walk(p, &mut out, &mut errors),
-                Ok(m) => out.push(Candidate {
-                    path: p.clone(),
-                    explicit: true,
-                    stdin: false,
-                    size: m.len(),
-                }),
-            },
+        match expand_input(input) {
+            Ok(Entry::File(c)) => out.push(c),
+            Ok(Entry::Dir(dir)) => walk(&dir, &mut out, &mut errors),
+            Err(e) => errors.push(e),
         }
     }
     (out, errors)
 }
 
-fn walk(dir: &Path, out: &mut Vec<Candidate>, errors: &mut Vec<Error>) {
+/// A file to read, or a directory to list.
+#[derive(Debug)]
+pub(crate) enum Entry {
+    File(Candidate),
+    Dir(PathBuf),
+}
+
+/// What one command-line input is.
+pub(crate) fn expand_input(input: &Input) -> Result<Entry, Error> {
+    match input {
+        Input::Stdin => Ok(Entry::File(Candidate {
+            path: PathBuf::from(STDIN_PATH),
+            explicit: true,
+            stdin: true,
+            size: 0,
+        })),
+        Input::Path(p) => match fs::metadata(p) {
+            Err(source) => Err(Error::Read {
+                path: p.clone(),
+                source,
+            }),
+            Ok(m) if m.is_dir() => Ok(Entry::Dir(p.clone())),
+            Ok(m) => Ok(Entry::File(Candidate {
+                path: p.clone(),
+                explicit: true,
+                stdin: false,
+                size: m.len(),
+            })),
+        },
+    }
+}
+
+/// A directory's entries in natural order, hidden ones left out; entries
+/// that cannot be read are reported in `errors` (as is the directory itself).
+pub(crate) fn list_dir(dir: &Path, errors: &mut Vec<Error>) -> Vec<Entry> {
     let entries = match fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(source) => {
@@ -93,10 +111,10 @@ fn walk(dir: &Path, out: &mut Vec<Candidate>, errors: &mut Vec<Error>) {
                 path: dir.to_path_buf(),
                 source,
             });
-            return;
+            return Vec::new();
         }
     };
-    let mut items: Vec<(PathBuf, fs::Metadata)> = Vec::new();
+    let mut items: Vec<(String, Entry)> = Vec::new();
     for entry in entries {
         let entry = match entry {
             Ok(e) => e,
@@ -108,12 +126,19 @@ fn walk(dir: &Path, out: &mut Vec<Candidate>, errors: &mut Vec<Error>) {
                 continue;
             }
         };
-        if entry.file_name().to_string_lossy().starts_with('.') {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
             continue;
         }
         let path = entry.path();
-        // Follow links to files, not to directories, so a link cannot loop.
+        // The entry's type comes with the listing; only files need a stat
+        // (for their size). Links are followed to files, not to directories,
+        // so a link cannot loop.
         let meta = match entry.file_type() {
+            Ok(t) if t.is_dir() => {
+                items.push((name, Entry::Dir(path)));
+                continue;
+            }
             Ok(t) if t.is_symlink() => match fs::metadata(&path) {
                 Ok(m) if m.is_file() => m,
                 _ => continue,
@@ -126,19 +151,25 @@ fn walk(dir: &Path, out: &mut Vec<Candidate>, errors: &mut Vec<Error>) {
                 }
             },
         };
-        items.push((path, meta));
-    }
-    items.sort_by(|a, b| natural_cmp(&a.0.to_string_lossy(), &b.0.to_string_lossy()));
-    for (path, meta) in items {
-        if meta.is_dir() {
-            walk(&path, out, errors);
-        } else if meta.is_file() {
-            out.push(Candidate {
+        if meta.is_file() {
+            let c = Candidate {
                 path,
                 explicit: false,
                 stdin: false,
                 size: meta.len(),
-            });
+            };
+            items.push((name, Entry::File(c)));
+        }
+    }
+    items.sort_by(|a, b| natural_cmp(&a.0, &b.0));
+    items.into_iter().map(|(_, e)| e).collect()
+}
+
+fn walk(dir: &Path, out: &mut Vec<Candidate>, errors: &mut Vec<Error>) {
+    for entry in list_dir(dir, errors) {
+        match entry {
+            Entry::File(c) => out.push(c),
+            Entry::Dir(d) => walk(&d, out, errors),
         }
     }
 }

@@ -113,31 +113,67 @@ pub(crate) fn class_from_message(message: &str) -> Option<String> {
 /// The type-specific fields that step and run analysis reads: resource and
 /// worker markers, inputs with their upstream step, outputs, the job name of
 /// run events, a retry's wait. Only events that carry one of them have it.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EventDetail {
+pub struct EventDetail<'a> {
     /// `markerStart` (`step_process_start`, `resources`…) of engine, worker and resource events.
-    pub marker_start: Option<String>,
+    pub marker_start: Option<&'a str>,
     /// `markerEnd`.
-    pub marker_end: Option<String>,
+    pub marker_end: Option<&'a str>,
     /// `inputName` of `LOADED_INPUT` and `STEP_INPUT` events.
-    pub input_name: Option<String>,
+    pub input_name: Option<&'a str>,
     /// `outputName` of `STEP_OUTPUT` and `HANDLED_OUTPUT` events.
-    pub output_name: Option<String>,
+    pub output_name: Option<&'a str>,
     /// `upstreamStepKey` of `LOADED_INPUT`: the step that produced the input.
-    pub upstream_step_key: Option<String>,
+    pub upstream_step_key: Option<&'a str>,
     /// `upstreamOutputName` of `LOADED_INPUT`.
-    pub upstream_output_name: Option<String>,
+    pub upstream_output_name: Option<&'a str>,
     /// `pipelineName` of run events: the job.
-    pub pipeline_name: Option<String>,
+    pub pipeline_name: Option<&'a str>,
     /// `secondsToWait` of `STEP_UP_FOR_RETRY`.
     pub seconds_to_wait: Option<f64>,
 }
 
-impl EventDetail {
+impl<'a> EventDetail<'a> {
     /// `None` when no field is set, so most events store nothing.
-    pub(crate) fn boxed_if_any(self) -> Option<Box<Self>> {
-        (self != Self::default()).then(|| Box::new(self))
+    pub(crate) fn if_any(self) -> Option<Self> {
+        (self != Self::default()).then_some(self)
+    }
+
+    /// The string fields, in declaration order.
+    pub(crate) fn strings(&self) -> [Option<&'a str>; 7] {
+        [
+            self.marker_start,
+            self.marker_end,
+            self.input_name,
+            self.output_name,
+            self.upstream_step_key,
+            self.upstream_output_name,
+            self.pipeline_name,
+        ]
+    }
+
+    /// The inverse of [`EventDetail::strings`].
+    pub(crate) fn from_strings(s: [Option<&'a str>; 7], seconds_to_wait: Option<f64>) -> Self {
+        let [
+            marker_start,
+            marker_end,
+            input_name,
+            output_name,
+            upstream_step_key,
+            upstream_output_name,
+            pipeline_name,
+        ] = s;
+        EventDetail {
+            marker_start,
+            marker_end,
+            input_name,
+            output_name,
+            upstream_step_key,
+            upstream_output_name,
+            pipeline_name,
+            seconds_to_wait,
+        }
     }
 }
 
@@ -328,8 +364,10 @@ pub(crate) struct RawEvent<'a> {
 }
 
 impl RawEvent<'_> {
-    pub(crate) fn detail(&self) -> Option<Box<EventDetail>> {
-        let s = |v: &Option<Str<'_>>| v.as_deref().map(str::to_string);
+    pub(crate) fn detail(&self) -> Option<EventDetail<'_>> {
+        fn s<'b>(v: &'b Option<Str<'_>>) -> Option<&'b str> {
+            v.as_deref()
+        }
         EventDetail {
             marker_start: s(&self.marker_start),
             marker_end: s(&self.marker_end),
@@ -344,7 +382,7 @@ impl RawEvent<'_> {
                 None => None,
             },
         }
-        .boxed_if_any()
+        .if_any()
     }
 }
 

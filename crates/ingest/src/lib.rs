@@ -38,7 +38,7 @@ pub mod schema;
 pub mod time;
 
 pub use archive::{Archive, EventRef, FileSummary, IngestStats, LoadOptions, Run, RunMatch};
-pub use batch::{EventBatch, EventView, OptStrColumn, StrColumn};
+pub use batch::{DictColumn, EventBatch, EventView, StrColumn};
 pub use discover::{Candidate, Input, STDIN_PATH, discover, natural_cmp};
 pub use error::{Error, Location, Result};
 pub use event::{ErrorInfo, ErrorLink, EventDetail};

@@ -197,7 +197,7 @@ fn parse_plain(
     let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
     let mut p = Parser {
         path,
-        batch: EventBatch::default(),
+        batch: BATCH.with_borrow_mut(std::mem::take),
         buf: data,
         pages: Vec::new(),
         runs: Vec::new(),
@@ -219,12 +219,13 @@ fn parse_plain(
         ..
     } = p;
     SIMD.set(simd);
+    let exact = batch.take_exact();
+    BATCH.set(batch);
     parsed?;
-    batch.shrink();
     Ok(ParsedFile {
         path: path.to_path_buf(),
         kind: kind.unwrap_or(FileKind::Page),
-        batch,
+        batch: exact,
         pages,
         runs,
         problems,
@@ -279,6 +280,9 @@ impl SimdScratch {
 
 thread_local! {
     static SIMD: RefCell<SimdScratch> = RefCell::new(SimdScratch::default());
+    /// The batch being built, kept per thread like [`SIMD`]: see
+    /// [`EventBatch::take_exact`].
+    static BATCH: RefCell<EventBatch> = RefCell::new(EventBatch::default());
     /// Decompressed gzip input, kept per thread like [`SIMD`].
     static GUNZIPPED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
@@ -297,6 +301,17 @@ struct Parser<'p> {
     /// descended into (keyed by the value's start), so nothing is scanned twice.
     scanned: RefCell<HashMap<usize, Scanned>>,
     keep_raw: KeepRaw,
+}
+
+/// Where an event's original JSON is in the file.
+#[derive(Clone, Copy)]
+enum Json<'a> {
+    /// A byte range.
+    Span(usize, usize),
+    /// simd-json's structural indexes of the event, `{` to `}`.
+    Tokens(&'a [u32]),
+    /// Not looked for: nothing keeps it.
+    Absent,
 }
 
 /// An object's members as (key, value start, value end).
@@ -394,14 +409,14 @@ impl Parser<'_> {
             return false;
         }
         let mut simd = std::mem::take(&mut self.simd);
-        let want_spans = self.keep_raw.any();
+        let want_raw = self.keep_raw.any();
         let parsed = simd.parse(buf, |de, structurals| {
             let Ok(page) = FastPage::deserialize(de) else {
                 return false;
             };
-            let spans = if want_spans {
-                match scan::event_spans(buf, structurals) {
-                    Some(spans) if spans.len() == page.events.len() => spans,
+            let tokens = if want_raw {
+                match scan::event_tokens(buf, structurals) {
+                    Some(tokens) if tokens.len() == page.events.len() => tokens,
                     _ => return false,
                 }
             } else {
@@ -415,8 +430,11 @@ impl Parser<'_> {
                 .into_iter()
                 .enumerate()
                 .try_for_each(|(i, raw)| {
-                    let (s, e) = spans.get(i).copied().unwrap_or((0, 0));
-                    self.push_event(raw, s, e, 0)
+                    let json = match tokens.get(i) {
+                        Some(t) => Json::Tokens(&structurals[t.clone()]),
+                        None => Json::Absent,
+                    };
+                    self.push_event(raw, 0, json, 0)
                 });
             if pushed.is_err() {
                 self.batch.truncate(rows_start);
@@ -530,7 +548,9 @@ impl Parser<'_> {
                     events
                         .into_iter()
                         .zip(spans)
-                        .try_for_each(|(raw, &(a, b))| self.push_event(raw, a, b, page)),
+                        .try_for_each(|(raw, &(a, b))| {
+                            self.push_event(raw, a, Json::Span(a, b), page)
+                        }),
                 ),
                 _ => None,
             }
@@ -857,7 +877,7 @@ impl Parser<'_> {
     fn event(&mut self, s: usize, e: usize, page: u32) -> Result<(), Error> {
         let mut simd = std::mem::take(&mut self.simd);
         let parsed = simd.parse(&self.buf[s..e], |de, _| {
-            RawEvent::deserialize(de).map(|raw| self.push_event(raw, s, e, page))
+            RawEvent::deserialize(de).map(|raw| self.push_event(raw, s, Json::Span(s, e), page))
         });
         self.simd = simd;
         match parsed.and_then(|r| r) {
@@ -866,11 +886,12 @@ impl Parser<'_> {
         }
     }
 
+    /// Adds an event; `s` is where it starts in the file (for messages).
     fn push_event(
         &mut self,
-        raw: RawEvent<'_>,
+        mut raw: RawEvent<'_>,
         s: usize,
-        e: usize,
+        json: Json<'_>,
         page: u32,
     ) -> Result<(), Error> {
         let bad = |this: &Self, reason: String| Error::Event {
@@ -878,8 +899,7 @@ impl Parser<'_> {
             at: this.at(s),
             reason,
         };
-        let detail = raw.detail();
-        let run_id = match raw.run_id {
+        let run_id = match raw.run_id.take() {
             Some(r) => r.0,
             None => Cow::Owned(self.run_id_from_path().ok_or_else(|| {
                 bad(
@@ -907,7 +927,9 @@ impl Parser<'_> {
             .unwrap_or_else(|| typename_for(event_type.as_deref()));
         let error = raw
             .error
+            .take()
             .map(|err| err.into_info(raw.error_source.as_deref()));
+        let detail = raw.detail();
         self.batch.push(
             &run_id,
             NewEvent {
@@ -923,7 +945,13 @@ impl Parser<'_> {
                 page,
             },
         );
-        self.batch.keep_raw_of_last(&self.buf[s..e], &self.keep_raw);
+        let buf = self.buf;
+        self.batch
+            .keep_raw_of_last(&self.keep_raw, |out| match json {
+                Json::Span(s, e) => scan::write_compact(&buf[s..e], out),
+                Json::Tokens(tokens) => scan::write_compact_tokens(buf, tokens, out),
+                Json::Absent => {}
+            });
         Ok(())
     }
 

@@ -2,8 +2,9 @@
 
 /// Receives progress while an archive is read. Called from several threads.
 pub trait Progress: Send + Sync {
-    /// Reading starts: this many files, this many bytes in all.
-    fn start(&self, _files: u64, _bytes: u64) {}
+    /// More files were found: this many, this many bytes in all. Directories
+    /// are listed while files are already being read, so the totals grow.
+    fn found(&self, _files: u64, _bytes: u64) {}
     /// One file is done (read and parsed, or skipped).
     fn file_done(&self, _bytes: u64) {}
     /// All files are done.

@@ -8,6 +8,8 @@
 //! top-level shape can be recognised and every event's span found cheaply; the
 //! spans are then handed to simd-json one event at a time.
 
+use std::ops::Range;
+
 use memchr::memchr2;
 
 /// Where and why the scanner stopped.
@@ -204,16 +206,16 @@ pub fn write_compact(json: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// The spans of the elements of a page's `"events"` array, found from
-/// simd-json's structural indexes of the page (stage 1 marks every bracket,
-/// brace, colon and comma, and the first byte of every string and scalar),
-/// so no second pass over the bytes is needed. `None` when the page is not
+/// The events of a page's `"events"` array, found from simd-json's
+/// structural indexes of the page (stage 1 marks every bracket, brace, colon
+/// and comma, and the first byte of every string and scalar), so no second
+/// pass over the bytes is needed: for each event, the range of `structurals`
+/// from its `{` to its `}`. `None` when the page is not
 /// `{…"events":[{…},…]…}`.
-pub(crate) fn event_spans(buf: &[u8], structurals: &[u32]) -> Option<Vec<(usize, usize)>> {
+pub(crate) fn event_tokens(buf: &[u8], structurals: &[u32]) -> Option<Vec<Range<usize>>> {
     let at = |k: usize| structurals[k] as usize;
     let mut depth = 0usize;
-    let mut i = 0;
-    while i < structurals.len() {
+    for i in 0..structurals.len() {
         let p = at(i);
         match buf[p] {
             b'{' | b'[' => depth += 1,
@@ -229,34 +231,31 @@ pub(crate) fn event_spans(buf: &[u8], structurals: &[u32]) -> Option<Vec<(usize,
                 {
                     return None;
                 }
-                return array_element_spans(buf, &structurals[i + 3..]);
+                return element_tokens(buf, structurals, i + 3);
             }
             _ => {}
         }
-        i += 1;
     }
     None
 }
 
-/// The spans of the objects of an array whose structural indexes, after its
-/// `[`, are `rest`.
-fn array_element_spans(buf: &[u8], rest: &[u32]) -> Option<Vec<(usize, usize)>> {
-    let mut spans = Vec::new();
+/// The objects of an array whose first structural after its `[` is `from`.
+fn element_tokens(buf: &[u8], structurals: &[u32], from: usize) -> Option<Vec<Range<usize>>> {
+    let mut elements = Vec::new();
     let mut depth = 0usize;
     let mut start = 0;
-    for &p in rest {
-        let p = p as usize;
-        match (buf[p], depth) {
-            (b']', 0) => return Some(spans),
+    for (k, &p) in structurals.iter().enumerate().skip(from) {
+        match (buf[p as usize], depth) {
+            (b']', 0) => return Some(elements),
             (b'{' | b'[', 0) => {
-                start = p;
+                start = k;
                 depth = 1;
             }
             (b'{' | b'[', _) => depth += 1,
             (b'}' | b']', _) => {
                 depth -= 1;
                 if depth == 0 {
-                    spans.push((start, p + 1));
+                    elements.push(start..k + 1);
                 }
             }
             (b',', 0) => {}
@@ -266,6 +265,28 @@ fn array_element_spans(buf: &[u8], rest: &[u32]) -> Option<Vec<(usize, usize)>> 
         }
     }
     None
+}
+
+/// Writes the value whose structural indexes are `tokens` compact: only the
+/// whitespace between tokens can go, so runs of bytes without any are
+/// copied whole (a compact export is one copy per event).
+pub(crate) fn write_compact_tokens(buf: &[u8], tokens: &[u32], out: &mut Vec<u8>) {
+    let (Some(&first), Some(&last)) = (tokens.first(), tokens.last()) else {
+        return;
+    };
+    let mut from = first as usize;
+    for w in tokens.windows(2) {
+        let (a, b) = (w[0] as usize, w[1] as usize);
+        let mut end = b;
+        while end > a && matches!(buf[end - 1], b' ' | b'\n' | b'\r' | b'\t') {
+            end -= 1;
+        }
+        if end < b {
+            out.extend_from_slice(&buf[from..end]);
+            from = b;
+        }
+    }
+    out.extend_from_slice(&buf[from..=last as usize]);
 }
 
 /// 1-based line number of byte `offset`, for messages about NDJSON and pretty files.
