@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 use daglog_ingest::{Archive, Run};
 use polars::prelude::*;
 
-use crate::frame::{Frame, Rows, c, is, is_any};
+pub(crate) use crate::frame::STEP_LIFECYCLE;
+use crate::frame::{ATTEMPT_END, Frame, Rows, c, is, is_any};
 use crate::model::{Interval, Marker, Phases, RunStats, RunStatus, StepStats, StepStatus, seconds};
 
 const TERMINAL: &[&str] = &["RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"];
@@ -27,25 +28,7 @@ pub(crate) const RUN_STATUS_EVENTS: &[&str] = &[
     "RUN_FAILURE",
     "RUN_CANCELED",
 ];
-const STEP_END: &[&str] = &["STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"];
 const ATTEMPT_START: &[&str] = &["STEP_START", "STEP_RESTARTED"];
-/// Events that close an attempt. Dagster records an attempt when one of
-/// these arrives (a skipped step has one attempt of zero length).
-const ATTEMPT_END: &[&str] = &[
-    "STEP_UP_FOR_RETRY",
-    "STEP_SUCCESS",
-    "STEP_FAILURE",
-    "STEP_SKIPPED",
-];
-/// Step events that start, retry or end a step.
-pub(crate) const STEP_LIFECYCLE: &[&str] = &[
-    "STEP_START",
-    "STEP_RESTARTED",
-    "STEP_UP_FOR_RETRY",
-    "STEP_SUCCESS",
-    "STEP_FAILURE",
-    "STEP_SKIPPED",
-];
 /// The marker Dagster uses for the step worker's subprocess launch.
 const WORKER_MARKER: &str = "step_process_start";
 /// The marker of resource initialisation.
@@ -270,70 +253,40 @@ fn step_stats(lf: &LazyFrame, frame: &Frame) -> PolarsResult<HashMap<u32, Vec<St
             col(c::MARKER_END),
             col(c::UPSTREAM),
             col(c::OUTPUT),
-            col(c::NOT_EXECUTING),
+            col(c::ATTEMPT),
         ])
-        .with_column(
-            // Events up to and including the one that closes attempt k belong to k.
-            (is_any(ATTEMPT_END)
-                .cast(DataType::UInt32)
-                .cum_sum(false)
-                .over([col(c::STEP)])?
-                - is_any(ATTEMPT_END).cast(DataType::UInt32))
-            .alias("attempt"),
-        )
         .collect()?
         .lazy();
 
     // The step itself.
-    let per_step = step_rows
-        .clone()
-        .group_by([col(c::STEP)])
-        .agg([
-            col(c::TS).min().alias("first"),
-            col(c::TS).max().alias("last"),
-            col(c::TS).filter(is("STEP_START")).first().alias("start"),
-            col(c::TS).filter(is_any(STEP_END)).last().alias("end"),
-            col(c::TYPE)
-                .filter(is_any(STEP_LIFECYCLE))
-                .last()
-                .alias("lifecycle"),
-            col(c::NOT_EXECUTING).any(true).alias("not_executing"),
-        ])
-        .collect()?;
-    let rows = Rows::new(&per_step);
-    let step = rows.u32(c::STEP)?;
-    let first = rows.opt_i64("first")?;
-    let last = rows.opt_i64("last")?;
-    let start = rows.opt_i64("start")?;
-    let end = rows.opt_i64("end")?;
-    let lifecycle = rows.opt_u32("lifecycle")?;
-    let not_executing = rows.bool("not_executing")?;
-    let mut steps: Vec<Option<StepStats>> = vec![None; step_keys.len()];
-    for i in 0..rows.len() {
-        steps[step[i] as usize] = Some(StepStats {
-            step_key: step_keys[step[i] as usize].1.clone(),
-            status: status_of_step(
-                lifecycle[i]
-                    .and_then(|c| frame.type_names.get(c as usize))
-                    .map(String::as_str),
-                not_executing[i],
-            ),
-            start_time: start[i].map(seconds),
-            end_time: end[i].map(seconds),
-            duration_ms: start[i].zip(end[i]).map(|(s, e)| e - s),
-            first_event_time: first[i].map_or(0.0, seconds),
-            last_event_time: last[i].map_or(0.0, seconds),
-            attempts: Vec::new(),
-            markers: Vec::new(),
-            phases: Phases::default(),
-            upstream: Vec::new(),
-        });
-    }
+    let mut steps: Vec<Option<StepStats>> = frame
+        .step_pass
+        .iter()
+        .zip(step_keys)
+        .map(|(p, (_, key))| {
+            Some(StepStats {
+                step_key: key.clone(),
+                status: status_of_step(p.lifecycle, p.not_executing),
+                start_time: p.start_ms.map(seconds),
+                end_time: p.end_ms.map(seconds),
+                duration_ms: p.start_ms.zip(p.end_ms).map(|(s, e)| e - s),
+                first_event_time: p.first_ms.map_or(0.0, seconds),
+                last_event_time: p.last_ms.map_or(0.0, seconds),
+                attempts: Vec::new(),
+                markers: Vec::new(),
+                phases: Phases {
+                    retry_wait_ms: p.retry_wait_ms,
+                    ..Phases::default()
+                },
+                upstream: Vec::new(),
+            })
+        })
+        .collect();
 
     // Attempts, with the input-loading phase of each.
     let attempts = step_rows
         .clone()
-        .group_by([col(c::STEP), col("attempt")])
+        .group_by([col(c::STEP), col(c::ATTEMPT)])
         .agg([
             col(c::TS)
                 .filter(is_any(ATTEMPT_START))
@@ -345,7 +298,7 @@ fn step_stats(lf: &LazyFrame, frame: &Frame) -> PolarsResult<HashMap<u32, Vec<St
                 .last()
                 .alias("inputs_loaded"),
         ])
-        .sort([c::STEP, "attempt"], SortMultipleOptions::default())
+        .sort([c::STEP, c::ATTEMPT], SortMultipleOptions::default())
         .collect()?;
     let rows = Rows::new(&attempts);
     let step = rows.u32(c::STEP)?;
@@ -459,7 +412,7 @@ fn step_stats(lf: &LazyFrame, frame: &Frame) -> PolarsResult<HashMap<u32, Vec<St
     let outputs = step_rows
         .clone()
         .filter(col(c::OUTPUT).is_not_null())
-        .group_by([col(c::STEP), col("attempt"), col(c::OUTPUT)])
+        .group_by([col(c::STEP), col(c::ATTEMPT), col(c::OUTPUT)])
         .agg([
             col(c::TS)
                 .filter(is("STEP_OUTPUT"))
@@ -475,22 +428,6 @@ fn step_stats(lf: &LazyFrame, frame: &Frame) -> PolarsResult<HashMap<u32, Vec<St
         .agg([col("ms").sum().alias("ms")])
         .collect()?;
     add_phase(&outputs, &mut steps, |p, ms| p.output_handling_ms += ms)?;
-
-    // Retry waits: STEP_UP_FOR_RETRY → the step's next event.
-    let waits = step_rows
-        .clone()
-        .with_column(
-            col(c::TS)
-                .shift(lit(-1))
-                .over([col(c::STEP)])?
-                .alias("next"),
-        )
-        .filter(is("STEP_UP_FOR_RETRY"))
-        .with_column((col("next") - col(c::TS)).alias("ms"))
-        .group_by([col(c::STEP)])
-        .agg([col("ms").sum().alias("ms")])
-        .collect()?;
-    add_phase(&waits, &mut steps, |p, ms| p.retry_wait_ms += ms)?;
 
     // Dependency edges.
     let edges = step_rows

@@ -23,8 +23,82 @@ pub(crate) mod c {
     pub(crate) const UPSTREAM: &str = "upstream";
     pub(crate) const OUTPUT: &str = "output";
     pub(crate) const JOB: &str = "job";
-    pub(crate) const NOT_EXECUTING: &str = "not_executing";
+    /// Of step events: the step's attempt the event belongs to (0 first).
+    pub(crate) const ATTEMPT: &str = "attempt";
 }
+
+/// Events that end a step.
+pub(crate) const STEP_END: &[&str] = &["STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"];
+/// Step events that start, retry or end a step.
+pub(crate) const STEP_LIFECYCLE: &[&str] = &[
+    "STEP_START",
+    "STEP_RESTARTED",
+    "STEP_UP_FOR_RETRY",
+    "STEP_SUCCESS",
+    "STEP_FAILURE",
+    "STEP_SKIPPED",
+];
+
+/// What one pass over a step's events (in time order) gives.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StepPass {
+    pub(crate) first_ms: Option<i64>,
+    pub(crate) last_ms: Option<i64>,
+    /// The first STEP_START.
+    pub(crate) start_ms: Option<i64>,
+    /// The last event that ends the step.
+    pub(crate) end_ms: Option<i64>,
+    /// The last lifecycle event's type.
+    pub(crate) lifecycle: Option<&'static str>,
+    /// Dagster said it would not execute the step.
+    pub(crate) not_executing: bool,
+    /// Time spent waiting to retry: each STEP_UP_FOR_RETRY to the step's next event.
+    pub(crate) retry_wait_ms: i64,
+    attempts_closed: u32,
+    retry_since: Option<i64>,
+}
+
+impl StepPass {
+    /// Takes in the step's next event; returns the attempt it belongs to
+    /// (events up to and including the one that closes attempt k belong to k).
+    fn event(&mut self, ts: i64, event_type: Option<&str>, not_executing: bool) -> u32 {
+        self.first_ms = Some(self.first_ms.map_or(ts, |f| f.min(ts)));
+        self.last_ms = Some(self.last_ms.map_or(ts, |l| l.max(ts)));
+        self.not_executing |= not_executing;
+        if let Some(since) = self.retry_since.take() {
+            self.retry_wait_ms += ts - since;
+        }
+        let attempt = self.attempts_closed;
+        let Some(t) = event_type else {
+            return attempt;
+        };
+        if t == "STEP_START" && self.start_ms.is_none() {
+            self.start_ms = Some(ts);
+        }
+        if STEP_END.contains(&t) {
+            self.end_ms = Some(ts);
+        }
+        if let Some(l) = STEP_LIFECYCLE.iter().find(|l| **l == t) {
+            self.lifecycle = Some(l);
+        }
+        if ATTEMPT_END.contains(&t) {
+            self.attempts_closed += 1;
+            if t == "STEP_UP_FOR_RETRY" {
+                self.retry_since = Some(ts);
+            }
+        }
+        attempt
+    }
+}
+
+/// Events that close an attempt. Dagster records an attempt when one of
+/// these arrives (a skipped step has one attempt of zero length).
+pub(crate) const ATTEMPT_END: &[&str] = &[
+    "STEP_UP_FOR_RETRY",
+    "STEP_SUCCESS",
+    "STEP_FAILURE",
+    "STEP_SKIPPED",
+];
 
 /// Dagster's log line for a step it will not run because an upstream step
 /// failed or did not run: "Dependencies for step X failed: [...]. Not executing."
@@ -45,6 +119,8 @@ pub(crate) struct Frame {
     pub(crate) type_names: Vec<String>,
     /// Level name of each `level` code.
     pub(crate) level_names: Vec<&'static str>,
+    /// Per step id: what one pass over its events gives.
+    pub(crate) step_pass: Vec<StepPass>,
 }
 
 /// The `type` code of a known event type (`u32::MAX`, matching nothing, otherwise).
@@ -68,8 +144,11 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
     let mut upstream = Vec::with_capacity(n);
     let mut output = Vec::with_capacity(n);
     let mut job = Vec::with_capacity(n);
-    let mut not_executing = Vec::with_capacity(n);
+    let mut attempt = Vec::with_capacity(n);
     let mut steps: Vec<(u32, String)> = Vec::new();
+    // Per step id, as the run's events go by in time order: one pass does
+    // what window functions and group-bys over the step would.
+    let mut step_pass: Vec<StepPass> = Vec::new();
     let mut type_names: Vec<String> = KNOWN_EVENT_TYPES.iter().map(|t| t.to_string()).collect();
     let mut type_codes: HashMap<String, u32> = type_names
         .iter()
@@ -96,12 +175,19 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
                     code
                 }
             }));
-            step.push(ev.step_key.map(|k| {
+            let step_id = ev.step_key.map(|k| {
                 *ids.entry(k).or_insert_with(|| {
                     steps.push((ri as u32, k.to_string()));
+                    step_pass.push(StepPass::default());
                     (steps.len() - 1) as u32
                 })
-            }));
+            });
+            step.push(step_id);
+            let notice = is_not_executing_notice(ev.event_type, ev.message);
+            attempt.push(
+                step_id
+                    .map(|s| step_pass[s as usize].event(ev.timestamp_ms, ev.event_type, notice)),
+            );
             let name = ev.level.as_str();
             level.push(match level_names.iter().position(|l| *l == name) {
                 Some(i) => i as u32,
@@ -115,7 +201,6 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
             upstream.push(d.and_then(|d| d.upstream_step_key));
             output.push(d.and_then(|d| d.output_name));
             job.push(d.and_then(|d| d.pipeline_name));
-            not_executing.push(is_not_executing_notice(ev.event_type, ev.message));
         }
     }
     let df = DataFrame::new(
@@ -132,7 +217,7 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
             Column::new(c::UPSTREAM.into(), upstream),
             Column::new(c::OUTPUT.into(), output),
             Column::new(c::JOB.into(), job),
-            Column::new(c::NOT_EXECUTING.into(), not_executing),
+            Column::new(c::ATTEMPT.into(), attempt),
         ],
     )?;
     Ok(Frame {
@@ -140,6 +225,7 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
         steps,
         type_names,
         level_names,
+        step_pass,
     })
 }
 
@@ -194,10 +280,5 @@ impl<'a> Rows<'a> {
     pub(crate) fn opt_str(&self, name: &str) -> PolarsResult<Vec<Option<String>>> {
         let s = self.df.column(name)?;
         Ok(s.str()?.iter().map(|v| v.map(str::to_string)).collect())
-    }
-
-    pub(crate) fn bool(&self, name: &str) -> PolarsResult<Vec<bool>> {
-        let s = self.df.column(name)?;
-        Ok(s.bool()?.iter().map(|v| v.unwrap_or(false)).collect())
     }
 }
