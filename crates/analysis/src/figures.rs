@@ -13,7 +13,7 @@ use daglog_ingest::{Archive, Run};
 use polars::prelude::*;
 
 pub(crate) use crate::frame::STEP_LIFECYCLE;
-use crate::frame::{ATTEMPT_END, Frame, Rows, c, is, is_any};
+use crate::frame::{Frame, Rows, c};
 use crate::model::{Interval, Marker, Phases, RunStats, RunStatus, StepStats, StepStatus, seconds};
 
 const TERMINAL: &[&str] = &["RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"];
@@ -28,7 +28,6 @@ pub(crate) const RUN_STATUS_EVENTS: &[&str] = &[
     "RUN_FAILURE",
     "RUN_CANCELED",
 ];
-const ATTEMPT_START: &[&str] = &["STEP_START", "STEP_RESTARTED"];
 /// The marker Dagster uses for the step worker's subprocess launch.
 const WORKER_MARKER: &str = "step_process_start";
 /// The marker of resource initialisation.
@@ -119,10 +118,6 @@ pub(crate) fn run_stats(
             col(c::TS).max().alias("last_ts"),
             col(c::SEQ).min().alias("first_seq"),
             col(c::SEQ).max().alias("last_seq"),
-            col(c::JOB)
-                .filter(col(c::JOB).is_not_null())
-                .first()
-                .alias("job"),
         ])
         .collect()?;
     let rows = Rows::new(&by_type);
@@ -133,7 +128,6 @@ pub(crate) fn run_stats(
     let last_ts = rows.opt_i64("last_ts")?;
     let first_seq = rows.u32("first_seq")?;
     let last_seq = rows.u32("last_seq")?;
-    let job = rows.opt_str("job")?;
     /// What a run's types tell, gathered row by row.
     #[derive(Default)]
     struct RunEvents<'a> {
@@ -174,11 +168,11 @@ pub(crate) fn run_stats(
             (x, y) => x.or(y),
         };
         a.last_ts = a.last_ts.max(last_ts[i]);
-        if r.job_name.is_none() {
-            r.job_name = job[i].clone();
-        }
     }
-    for (r, a) in out.iter_mut().zip(&acc) {
+    for ((r, a), job) in out.iter_mut().zip(&acc).zip(&frame.job_of_run) {
+        if r.job_name.is_none() {
+            r.job_name = job.clone();
+        }
         let at = |t: &str| a.first_of.get(t).copied();
         let (start, enqueued, starting) = (at("RUN_START"), at("RUN_ENQUEUED"), at("RUN_STARTING"));
         let end = a.terminal.map(|(_, _, ts)| ts);
@@ -220,7 +214,7 @@ pub(crate) fn run_stats(
             .insert(name.to_string(), n[i]);
     }
 
-    let steps = step_stats(&lf, frame)?;
+    let steps = step_stats(frame);
     for (run, mut steps) in steps {
         let r = &mut out[run as usize];
         steps.sort_by(|a, b| {
@@ -236,243 +230,63 @@ pub(crate) fn run_stats(
     Ok(out)
 }
 
-/// Step figures per run.
-fn step_stats(lf: &LazyFrame, frame: &Frame) -> PolarsResult<HashMap<u32, Vec<StepStats>>> {
-    let step_keys = &frame.steps;
-    // Computed once, then read by every query below.
-    let step_rows = lf
-        .clone()
-        .filter(col(c::STEP).is_not_null())
-        // Only what the step queries read.
-        .select([
-            col(c::SEQ),
-            col(c::TS),
-            col(c::TYPE),
-            col(c::STEP),
-            col(c::MARKER_START),
-            col(c::MARKER_END),
-            col(c::UPSTREAM),
-            col(c::OUTPUT),
-            col(c::ATTEMPT),
-        ])
-        .collect()?
-        .lazy();
-
-    // The step itself.
-    let mut steps: Vec<Option<StepStats>> = frame
-        .step_pass
-        .iter()
-        .zip(step_keys)
-        .map(|(p, (_, key))| {
-            Some(StepStats {
-                step_key: key.clone(),
-                status: status_of_step(p.lifecycle, p.not_executing),
-                start_time: p.start_ms.map(seconds),
-                end_time: p.end_ms.map(seconds),
-                duration_ms: p.start_ms.zip(p.end_ms).map(|(s, e)| e - s),
-                first_event_time: p.first_ms.map_or(0.0, seconds),
-                last_event_time: p.last_ms.map_or(0.0, seconds),
-                attempts: Vec::new(),
-                markers: Vec::new(),
-                phases: Phases {
-                    retry_wait_ms: p.retry_wait_ms,
-                    ..Phases::default()
-                },
-                upstream: Vec::new(),
-            })
-        })
-        .collect();
-
-    // Attempts, with the input-loading phase of each.
-    let attempts = step_rows
-        .clone()
-        .group_by([col(c::STEP), col(c::ATTEMPT)])
-        .agg([
-            col(c::TS)
-                .filter(is_any(ATTEMPT_START))
-                .last()
-                .alias("start"),
-            col(c::TS).filter(is_any(ATTEMPT_END)).first().alias("end"),
-            col(c::TS)
-                .filter(is_any(&["LOADED_INPUT", "STEP_INPUT"]))
-                .last()
-                .alias("inputs_loaded"),
-        ])
-        .sort([c::STEP, c::ATTEMPT], SortMultipleOptions::default())
-        .collect()?;
-    let rows = Rows::new(&attempts);
-    let step = rows.u32(c::STEP)?;
-    let start = rows.opt_i64("start")?;
-    let end = rows.opt_i64("end")?;
-    let inputs_loaded = rows.opt_i64("inputs_loaded")?;
-    for i in 0..rows.len() {
-        let Some(s) = steps[step[i] as usize].as_mut() else {
-            continue;
+/// Step figures per run, from what the frame's pass gathered per step.
+fn step_stats(frame: &Frame) -> HashMap<u32, Vec<StepStats>> {
+    let mut by_run: HashMap<u32, Vec<StepStats>> = HashMap::new();
+    for (p, (run, key)) in frame.step_pass.iter().zip(&frame.steps) {
+        let mut phases = Phases {
+            retry_wait_ms: p.retry_wait_ms,
+            output_handling_ms: p.output_handling_ms(),
+            ..Phases::default()
         };
-        // Like Dagster, an attempt closed without a start (a skipped step, a
-        // step whose resources failed) starts when it ends. Unlike Dagster,
-        // an attempt still running is listed, with no end.
-        let (start, end) = match (start[i], end[i]) {
-            (None, None) => continue,
-            (None, Some(e)) => (Some(e), Some(e)),
-            other => other,
-        };
-        s.attempts.push(Interval::from_ms(start, end));
-        if let (Some(a), Some(l)) = (start, inputs_loaded[i]) {
-            s.phases.input_loading_ms += (l - a).max(0);
+        let mut attempts = Vec::new();
+        for a in &p.attempts {
+            // Like Dagster, an attempt closed without a start (a skipped step, a
+            // step whose resources failed) starts when it ends. Unlike Dagster,
+            // an attempt still running is listed, with no end.
+            let (start, end) = match (a.start_ms, a.end_ms) {
+                (None, None) => continue,
+                (None, Some(e)) => (Some(e), Some(e)),
+                other => other,
+            };
+            attempts.push(Interval::from_ms(start, end));
+            if let (Some(s), Some(l)) = (start, a.inputs_loaded_ms) {
+                phases.input_loading_ms += (l - s).max(0);
+            }
         }
-    }
-
-    // Markers: Dagster keeps the last start and the last end of each key.
-    let marker_rows = step_rows
-        .clone()
-        .filter(
-            col(c::MARKER_START)
-                .is_not_null()
-                .or(col(c::MARKER_END).is_not_null()),
-        )
-        .with_column(
-            when(col(c::MARKER_START).is_not_null())
-                .then(col(c::MARKER_START))
-                .otherwise(col(c::MARKER_END))
-                .alias("key"),
-        );
-    let markers = marker_rows
-        .clone()
-        .group_by([col(c::STEP), col("key")])
-        .agg([
-            col(c::TS)
-                .filter(col(c::MARKER_START).is_not_null())
-                .last()
-                .alias("start"),
-            col(c::TS)
-                .filter(col(c::MARKER_END).is_not_null())
-                .last()
-                .alias("end"),
-            col(c::SEQ).min().alias("order"),
-        ])
-        .sort([c::STEP, "order"], SortMultipleOptions::default())
-        .collect()?;
-    let rows = Rows::new(&markers);
-    let step = rows.u32(c::STEP)?;
-    let key = rows.opt_str("key")?;
-    let start = rows.opt_i64("start")?;
-    let end = rows.opt_i64("end")?;
-    for i in 0..rows.len() {
-        if let Some(s) = steps[step[i] as usize].as_mut() {
-            s.markers.push(Marker {
-                key: key[i].clone().unwrap_or_default(),
-                start_time: start[i].map(seconds),
-                end_time: end[i].map(seconds),
-            });
-        }
-    }
-
-    // Phase time of every marker span (each start paired with the end after it).
-    let spans = marker_rows
-        .with_column(
-            col(c::MARKER_START)
-                .is_not_null()
-                .cast(DataType::UInt32)
-                .cum_sum(false)
-                .over([col(c::STEP), col("key")])?
-                .alias("span"),
-        )
-        .group_by([col(c::STEP), col("key"), col("span")])
-        .agg([
-            col(c::TS)
-                .filter(col(c::MARKER_START).is_not_null())
-                .first()
-                .alias("start"),
-            col(c::TS)
-                .filter(col(c::MARKER_END).is_not_null())
-                .last()
-                .alias("end"),
-        ])
-        .with_column((col("end") - col("start")).alias("ms"))
-        .group_by([col(c::STEP), col("key")])
-        .agg([col("ms").sum().alias("ms")])
-        .collect()?;
-    let rows = Rows::new(&spans);
-    let step = rows.u32(c::STEP)?;
-    let key = rows.opt_str("key")?;
-    let ms = rows.opt_i64("ms")?;
-    for i in 0..rows.len() {
-        if let Some(s) = steps[step[i] as usize].as_mut() {
-            let ms = ms[i].unwrap_or(0).max(0);
-            match key[i].as_deref() {
-                Some(WORKER_MARKER) => s.phases.worker_start_ms += ms,
-                Some(RESOURCE_MARKER) => s.phases.resource_init_ms += ms,
+        for m in &p.markers {
+            match m.key.as_str() {
+                WORKER_MARKER => phases.worker_start_ms += m.spans_ms(),
+                RESOURCE_MARKER => phases.resource_init_ms += m.spans_ms(),
                 _ => {}
             }
         }
+        let attempts_ms: i64 = attempts.iter().filter_map(|a| a.duration_ms).sum();
+        phases.compute_ms =
+            (attempts_ms - phases.input_loading_ms - phases.output_handling_ms).max(0);
+        by_run.entry(*run).or_default().push(StepStats {
+            step_key: key.clone(),
+            status: status_of_step(p.lifecycle, p.not_executing),
+            start_time: p.start_ms.map(seconds),
+            end_time: p.end_ms.map(seconds),
+            duration_ms: p.start_ms.zip(p.end_ms).map(|(s, e)| e - s),
+            first_event_time: p.first_ms.map_or(0.0, seconds),
+            last_event_time: p.last_ms.map_or(0.0, seconds),
+            attempts,
+            markers: p
+                .markers
+                .iter()
+                .map(|m| Marker {
+                    key: m.key.clone(),
+                    start_time: m.start_ms.map(seconds),
+                    end_time: m.end_ms.map(seconds),
+                })
+                .collect(),
+            phases,
+            upstream: p.upstream.clone(),
+        });
     }
-
-    // Output handling: each output's STEP_OUTPUT → HANDLED_OUTPUT, per attempt.
-    let outputs = step_rows
-        .clone()
-        .filter(col(c::OUTPUT).is_not_null())
-        .group_by([col(c::STEP), col(c::ATTEMPT), col(c::OUTPUT)])
-        .agg([
-            col(c::TS)
-                .filter(is("STEP_OUTPUT"))
-                .first()
-                .alias("yielded"),
-            col(c::TS)
-                .filter(is("HANDLED_OUTPUT"))
-                .last()
-                .alias("handled"),
-        ])
-        .with_column((col("handled") - col("yielded")).alias("ms"))
-        .group_by([col(c::STEP)])
-        .agg([col("ms").sum().alias("ms")])
-        .collect()?;
-    add_phase(&outputs, &mut steps, |p, ms| p.output_handling_ms += ms)?;
-
-    // Dependency edges.
-    let edges = step_rows
-        .filter(col(c::UPSTREAM).is_not_null())
-        .group_by([col(c::STEP), col(c::UPSTREAM)])
-        .agg([col(c::SEQ).min().alias("order")])
-        .sort([c::STEP, "order"], SortMultipleOptions::default())
-        .collect()?;
-    let rows = Rows::new(&edges);
-    let step = rows.u32(c::STEP)?;
-    let upstream = rows.opt_str(c::UPSTREAM)?;
-    for i in 0..rows.len() {
-        if let (Some(s), Some(u)) = (steps[step[i] as usize].as_mut(), &upstream[i])
-            && !s.upstream.contains(u)
-        {
-            s.upstream.push(u.clone());
-        }
-    }
-
-    let mut by_run: HashMap<u32, Vec<StepStats>> = HashMap::new();
-    for (id, s) in steps.into_iter().enumerate() {
-        let Some(mut s) = s else { continue };
-        let run = step_keys[id].0;
-        let attempts_ms: i64 = s.attempts.iter().filter_map(|a| a.duration_ms).sum();
-        s.phases.compute_ms =
-            (attempts_ms - s.phases.input_loading_ms - s.phases.output_handling_ms).max(0);
-        by_run.entry(run).or_default().push(s);
-    }
-    Ok(by_run)
-}
-
-fn add_phase(
-    df: &DataFrame,
-    steps: &mut [Option<StepStats>],
-    add: impl Fn(&mut Phases, i64),
-) -> PolarsResult<()> {
-    let rows = Rows::new(df);
-    let step = rows.u32(c::STEP)?;
-    let ms = rows.opt_i64("ms")?;
-    for i in 0..rows.len() {
-        if let Some(s) = steps[step[i] as usize].as_mut() {
-            add(&mut s.phases, ms[i].unwrap_or(0).max(0));
-        }
-    }
-    Ok(())
+    by_run
 }
 
 /// From the step that ended last, back through the upstream step that ended last.

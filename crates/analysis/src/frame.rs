@@ -1,13 +1,16 @@
-//! Events of the selected runs as one polars frame, one row per event.
+//! Events of the selected runs as one polars frame, one row per event, built
+//! in one pass over each run's events in time order.
 //!
-//! Only the columns the figures read are built, so memory follows the number
-//! of events, not the bytes of the archive. Rows are in each run's time
-//! order; `seq` is the position in it.
+//! The frame holds what run-level queries group and sort (counts by type and
+//! level, first and last times, silences); `seq` is an event's position in
+//! its run. What belongs to one step (attempts, markers, phases, inputs and
+//! outputs) is gathered per step during the same pass: the order is already
+//! there, so no window function or group-by over millions of rows is needed.
 
 use std::collections::HashMap;
 
 use daglog_ingest::schema::KNOWN_EVENT_TYPES;
-use daglog_ingest::{Archive, Run};
+use daglog_ingest::{Archive, EventDetail, Run};
 use polars::prelude::*;
 
 /// Column names, shared by the queries.
@@ -16,15 +19,9 @@ pub(crate) mod c {
     pub(crate) const SEQ: &str = "seq";
     pub(crate) const TS: &str = "ts";
     pub(crate) const TYPE: &str = "type";
-    pub(crate) const STEP: &str = "step";
     pub(crate) const LEVEL: &str = "level";
-    pub(crate) const MARKER_START: &str = "marker_start";
-    pub(crate) const MARKER_END: &str = "marker_end";
-    pub(crate) const UPSTREAM: &str = "upstream";
-    pub(crate) const OUTPUT: &str = "output";
-    pub(crate) const JOB: &str = "job";
-    /// Of step events: the step's attempt the event belongs to (0 first).
-    pub(crate) const ATTEMPT: &str = "attempt";
+    /// Time since the run's previous event (null for its first).
+    pub(crate) const GAP: &str = "gap";
 }
 
 /// Events that end a step.
@@ -39,7 +36,8 @@ pub(crate) const STEP_LIFECYCLE: &[&str] = &[
     "STEP_SKIPPED",
 ];
 
-/// What one pass over a step's events (in time order) gives.
+/// What one pass over a step's events (in time order) gives: the step's
+/// figures without a window function or group-by over millions of rows.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StepPass {
     pub(crate) first_ms: Option<i64>,
@@ -54,26 +52,93 @@ pub(crate) struct StepPass {
     pub(crate) not_executing: bool,
     /// Time spent waiting to retry: each STEP_UP_FOR_RETRY to the step's next event.
     pub(crate) retry_wait_ms: i64,
-    attempts_closed: u32,
+    /// Attempt k holds the events up to and including the one that closes it.
+    pub(crate) attempts: Vec<AttemptPass>,
+    /// Marker keys in order of first appearance.
+    pub(crate) markers: Vec<MarkerPass>,
+    /// (attempt, output name, first STEP_OUTPUT, last HANDLED_OUTPUT).
+    outputs: Vec<(usize, String, Option<i64>, Option<i64>)>,
+    /// Upstream steps of its inputs, in order of first appearance.
+    pub(crate) upstream: Vec<String>,
     retry_since: Option<i64>,
 }
 
+/// One attempt of a step.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AttemptPass {
+    /// The last STEP_START or STEP_RESTARTED.
+    pub(crate) start_ms: Option<i64>,
+    /// The event that closed it.
+    pub(crate) end_ms: Option<i64>,
+    /// The last LOADED_INPUT or STEP_INPUT.
+    pub(crate) inputs_loaded_ms: Option<i64>,
+}
+
+/// One marker key of a step (`step_process_start`, `resources`…).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MarkerPass {
+    pub(crate) key: String,
+    /// The last start and the last end, as Dagster keeps them.
+    pub(crate) start_ms: Option<i64>,
+    pub(crate) end_ms: Option<i64>,
+    /// Each start with the last end before the next start.
+    span: (Option<i64>, Option<i64>),
+    closed_spans_ms: i64,
+}
+
+impl MarkerPass {
+    fn close_span(&mut self) {
+        if let (Some(s), Some(e)) = self.span {
+            self.closed_spans_ms += e - s;
+        }
+        self.span = (None, None);
+    }
+
+    /// Time inside the key's spans (each start paired with the end after it).
+    pub(crate) fn spans_ms(&self) -> i64 {
+        let open = match self.span {
+            (Some(s), Some(e)) => e - s,
+            _ => 0,
+        };
+        (self.closed_spans_ms + open).max(0)
+    }
+}
+
 impl StepPass {
-    /// Takes in the step's next event; returns the attempt it belongs to
-    /// (events up to and including the one that closes attempt k belong to k).
-    fn event(&mut self, ts: i64, event_type: Option<&str>, not_executing: bool) -> u32 {
+    /// Takes in the step's next event; returns the attempt it belongs to.
+    fn event(
+        &mut self,
+        ts: i64,
+        event_type: Option<&str>,
+        not_executing: bool,
+        detail: Option<EventDetail<'_>>,
+    ) -> u32 {
         self.first_ms = Some(self.first_ms.map_or(ts, |f| f.min(ts)));
         self.last_ms = Some(self.last_ms.map_or(ts, |l| l.max(ts)));
         self.not_executing |= not_executing;
         if let Some(since) = self.retry_since.take() {
             self.retry_wait_ms += ts - since;
         }
-        let attempt = self.attempts_closed;
+        let attempt = self.attempts.len().max(1) - 1;
+        if self.attempts.is_empty() {
+            self.attempts.push(AttemptPass::default());
+        }
+        if let Some(d) = detail {
+            self.detail(ts, event_type, attempt, d);
+        }
         let Some(t) = event_type else {
-            return attempt;
+            return attempt as u32;
         };
-        if t == "STEP_START" && self.start_ms.is_none() {
-            self.start_ms = Some(ts);
+        let a = &mut self.attempts[attempt];
+        match t {
+            "STEP_START" | "STEP_RESTARTED" => {
+                a.start_ms = Some(ts);
+                if t == "STEP_START" && self.start_ms.is_none() {
+                    self.start_ms = Some(ts);
+                }
+            }
+            "LOADED_INPUT" | "STEP_INPUT" => a.inputs_loaded_ms = Some(ts),
+            _ => {}
         }
         if STEP_END.contains(&t) {
             self.end_ms = Some(ts);
@@ -82,12 +147,71 @@ impl StepPass {
             self.lifecycle = Some(l);
         }
         if ATTEMPT_END.contains(&t) {
-            self.attempts_closed += 1;
+            self.attempts[attempt].end_ms = Some(ts);
+            // The next event opens the next attempt.
+            self.attempts.push(AttemptPass::default());
             if t == "STEP_UP_FOR_RETRY" {
                 self.retry_since = Some(ts);
             }
         }
-        attempt
+        attempt as u32
+    }
+
+    fn detail(&mut self, ts: i64, event_type: Option<&str>, attempt: usize, d: EventDetail<'_>) {
+        if let Some(key) = d.marker_start.or(d.marker_end) {
+            let m = match self.markers.iter().position(|m| m.key == key) {
+                Some(i) => &mut self.markers[i],
+                None => {
+                    self.markers.push(MarkerPass {
+                        key: key.to_string(),
+                        ..MarkerPass::default()
+                    });
+                    self.markers.last_mut().expect("just pushed")
+                }
+            };
+            if d.marker_start.is_some() {
+                m.start_ms = Some(ts);
+                m.close_span();
+                m.span.0 = Some(ts);
+            }
+            if d.marker_end.is_some() {
+                m.end_ms = Some(ts);
+                m.span.1 = Some(ts);
+            }
+        }
+        if let Some(name) = d.output_name {
+            let at = match self
+                .outputs
+                .iter()
+                .position(|(a, o, _, _)| *a == attempt && o == name)
+            {
+                Some(i) => i,
+                None => {
+                    self.outputs.push((attempt, name.to_string(), None, None));
+                    self.outputs.len() - 1
+                }
+            };
+            let o = &mut self.outputs[at];
+            match event_type {
+                Some("STEP_OUTPUT") if o.2.is_none() => o.2 = Some(ts),
+                Some("HANDLED_OUTPUT") => o.3 = Some(ts),
+                _ => {}
+            }
+        }
+        if let Some(u) = d.upstream_step_key
+            && !self.upstream.iter().any(|x| x == u)
+        {
+            self.upstream.push(u.to_string());
+        }
+    }
+
+    /// Each output's STEP_OUTPUT → HANDLED_OUTPUT, per attempt, summed.
+    pub(crate) fn output_handling_ms(&self) -> i64 {
+        self.outputs
+            .iter()
+            .filter_map(|(_, _, y, h)| Some(h.as_ref()? - y.as_ref()?))
+            .sum::<i64>()
+            .max(0)
     }
 }
 
@@ -108,11 +232,10 @@ fn is_not_executing_notice(event_type: Option<&str>, message: &str) -> bool {
         && message.trim_end().ends_with("Not executing.")
 }
 
-/// The event frame and the dictionary of its `step` column.
+/// The event frame, and what the pass that built it gathered per step and run.
 pub(crate) struct Frame {
     pub(crate) df: DataFrame,
-    /// (run, step key) of each step id: grouping by a number is much faster
-    /// than by (run, string) over millions of rows.
+    /// (run, step key) of each step id.
     pub(crate) steps: Vec<(u32, String)>,
     /// Event type of each `type` code: Dagster's known types first, in
     /// [`KNOWN_EVENT_TYPES`] order, so queries compare numbers, not strings.
@@ -121,14 +244,11 @@ pub(crate) struct Frame {
     pub(crate) level_names: Vec<&'static str>,
     /// Per step id: what one pass over its events gives.
     pub(crate) step_pass: Vec<StepPass>,
-}
-
-/// The `type` code of a known event type (`u32::MAX`, matching nothing, otherwise).
-pub(crate) fn type_code(t: &str) -> u32 {
-    KNOWN_EVENT_TYPES
-        .iter()
-        .position(|k| *k == t)
-        .map_or(u32::MAX, |i| i as u32)
+    /// Per run: the job name of its first event that has one.
+    pub(crate) job_of_run: Vec<Option<String>>,
+    /// Per run: the largest silence between consecutive events (0 for a
+    /// run of one event).
+    pub(crate) largest_gap_ms: Vec<i64>,
 }
 
 pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
@@ -137,14 +257,10 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
     let mut seq = Vec::with_capacity(n);
     let mut ts = Vec::with_capacity(n);
     let mut event_type = Vec::with_capacity(n);
-    let mut step = Vec::with_capacity(n);
     let mut level = Vec::with_capacity(n);
-    let mut marker_start = Vec::with_capacity(n);
-    let mut marker_end = Vec::with_capacity(n);
-    let mut upstream = Vec::with_capacity(n);
-    let mut output = Vec::with_capacity(n);
-    let mut job = Vec::with_capacity(n);
-    let mut attempt = Vec::with_capacity(n);
+    let mut gap = Vec::with_capacity(n);
+    let mut largest_gap_ms = vec![0; runs.len()];
+    let mut job_of_run: Vec<Option<String>> = vec![None; runs.len()];
     let mut steps: Vec<(u32, String)> = Vec::new();
     // Per step id, as the run's events go by in time order: one pass does
     // what window functions and group-bys over the step would.
@@ -159,12 +275,16 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
     for (ri, r) in runs.iter().enumerate() {
         // Step ids of this run; runs have tens to hundreds of steps.
         let mut ids: HashMap<&str, u32> = HashMap::new();
+        let mut previous: Option<i64> = None;
         for (i, &e) in r.events.iter().enumerate() {
             let ev = archive.event(e);
-            let d = ev.detail;
             run.push(ri as u32);
             seq.push(i as u32);
             ts.push(ev.timestamp_ms);
+            let since = previous.map(|p| ev.timestamp_ms - p);
+            gap.push(since);
+            largest_gap_ms[ri] = largest_gap_ms[ri].max(since.unwrap_or(0));
+            previous = Some(ev.timestamp_ms);
             event_type.push(ev.event_type.map(|t| match type_codes.get(t) {
                 Some(&code) => code,
                 None => {
@@ -182,12 +302,13 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
                     (steps.len() - 1) as u32
                 })
             });
-            step.push(step_id);
-            let notice = is_not_executing_notice(ev.event_type, ev.message);
-            attempt.push(
-                step_id
-                    .map(|s| step_pass[s as usize].event(ev.timestamp_ms, ev.event_type, notice)),
-            );
+            if let Some(s) = step_id {
+                let notice = is_not_executing_notice(ev.event_type, ev.message);
+                step_pass[s as usize].event(ev.timestamp_ms, ev.event_type, notice, ev.detail);
+            }
+            if job_of_run[ri].is_none() {
+                job_of_run[ri] = ev.detail.and_then(|d| d.pipeline_name).map(str::to_string);
+            }
             let name = ev.level.as_str();
             level.push(match level_names.iter().position(|l| *l == name) {
                 Some(i) => i as u32,
@@ -196,11 +317,6 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
                     (level_names.len() - 1) as u32
                 }
             });
-            marker_start.push(d.and_then(|d| d.marker_start));
-            marker_end.push(d.and_then(|d| d.marker_end));
-            upstream.push(d.and_then(|d| d.upstream_step_key));
-            output.push(d.and_then(|d| d.output_name));
-            job.push(d.and_then(|d| d.pipeline_name));
         }
     }
     let df = DataFrame::new(
@@ -210,14 +326,8 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
             Column::new(c::SEQ.into(), seq),
             Column::new(c::TS.into(), ts),
             Column::new(c::TYPE.into(), event_type),
-            Column::new(c::STEP.into(), step),
             Column::new(c::LEVEL.into(), level),
-            Column::new(c::MARKER_START.into(), marker_start),
-            Column::new(c::MARKER_END.into(), marker_end),
-            Column::new(c::UPSTREAM.into(), upstream),
-            Column::new(c::OUTPUT.into(), output),
-            Column::new(c::JOB.into(), job),
-            Column::new(c::ATTEMPT.into(), attempt),
+            Column::new(c::GAP.into(), gap),
         ],
     )?;
     Ok(Frame {
@@ -226,21 +336,9 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
         type_names,
         level_names,
         step_pass,
+        largest_gap_ms,
+        job_of_run,
     })
-}
-
-/// `type == t`.
-pub(crate) fn is(t: &str) -> Expr {
-    col(c::TYPE).eq(lit(type_code(t)))
-}
-
-/// `type` is one of `types`.
-pub(crate) fn is_any(types: &[&str]) -> Expr {
-    types
-        .iter()
-        .map(|t| is(t))
-        .reduce(Expr::or)
-        .unwrap_or_else(|| lit(false))
 }
 
 /// Reads a frame's columns back into Rust values by name.

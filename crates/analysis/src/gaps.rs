@@ -12,46 +12,20 @@ pub(crate) fn silences(frame: &DataFrame, min_ms: i64) -> PolarsResult<Vec<(u32,
     let df = frame
         .clone()
         .lazy()
-        .select([
-            col(c::RUN),
-            col(c::SEQ),
-            (col(c::TS) - col(c::TS).shift(lit(1)).over([col(c::RUN)])?).alias("gap"),
-        ])
-        .filter(col("gap").gt_eq(lit(min_ms)))
+        .select([col(c::RUN), col(c::SEQ), col(c::GAP)])
+        .filter(col(c::GAP).gt_eq(lit(min_ms)))
         .sort(
-            [c::RUN, "gap"],
+            [c::RUN, c::GAP],
             SortMultipleOptions::default().with_order_descending_multi([false, true]),
         )
         .collect()?;
     let rows = Rows::new(&df);
     let run = rows.u32(c::RUN)?;
     let seq = rows.u32(c::SEQ)?;
-    let gap = rows.opt_i64("gap")?;
+    let gap = rows.opt_i64(c::GAP)?;
     Ok((0..rows.len())
         .map(|i| (run[i], seq[i], gap[i].unwrap_or(0)))
         .collect())
-}
-
-/// The largest silence of each run (0 for runs of one event).
-pub(crate) fn largest(frame: &DataFrame, runs: usize) -> PolarsResult<Vec<i64>> {
-    let df = frame
-        .clone()
-        .lazy()
-        .select([
-            col(c::RUN),
-            (col(c::TS) - col(c::TS).shift(lit(1)).over([col(c::RUN)])?).alias("gap"),
-        ])
-        .group_by([col(c::RUN)])
-        .agg([col("gap").max().alias("gap")])
-        .collect()?;
-    let rows = Rows::new(&df);
-    let run = rows.u32(c::RUN)?;
-    let gap = rows.opt_i64("gap")?;
-    let mut out = vec![0; runs];
-    for i in 0..rows.len() {
-        out[run[i] as usize] = gap[i].unwrap_or(0);
-    }
-    Ok(out)
 }
 
 pub(crate) fn summary(archive: &Archive, run: &Run, seq: u32) -> EventSummary {

@@ -93,7 +93,7 @@ impl<'a> Analysis<'a> {
     /// longest first) and hang signs; runs ranked hang candidates first, then
     /// by their largest silence.
     pub fn gaps(&self, stats: &[RunStats], threshold_ms: i64, top: usize) -> Result<Vec<RunGaps>> {
-        let largest = gaps::largest(&self.frame.df, self.runs.len()).computing("gaps")?;
+        let largest = &self.frame.largest_gap_ms;
         let silences = gaps::silences(&self.frame.df, threshold_ms).computing("gaps")?;
         let mut per_run: Vec<Vec<Gap>> = vec![Vec::new(); self.runs.len()];
         for (run, seq, ms) in silences {
