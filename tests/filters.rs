@@ -229,3 +229,75 @@ fn reference_workflow_first_failure() {
     assert_eq!(first["stepKey"], "fetch_sales");
     assert_eq!(first["error"]["cause"]["className"], "ZeroDivisionError");
 }
+
+/// `--count-by`: the counts of the same filtered selection, computed over the JSON.
+fn check_counts(args: &[&str], key: &str, value_of: impl Fn(&Value) -> Value) {
+    let mut full = vec!["logs", "fixtures/dagster-1.13", "--json"];
+    full.extend_from_slice(args);
+    let out = run(&full);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{args:?}: the _edge errors are reported"
+    );
+    let got: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+    let mut listed = full.clone();
+    listed
+        .retain(|a| !a.starts_with("--count-by") && !["type", "level", "step", "run"].contains(a));
+    listed.retain(|a| *a != "--json");
+    listed.push("--ndjson");
+    for e in ndjson(&run(&listed)) {
+        *expected.entry(value_of(&e).to_string()).or_default() += 1;
+    }
+    let rows = got.as_array().unwrap();
+    let counted: BTreeMap<String, u64> = rows
+        .iter()
+        .map(|r| (r[key].to_string(), r["count"].as_u64().unwrap()))
+        .collect();
+    assert!(expected.len() > 1, "{args:?}: a test that cannot fail");
+    assert_eq!(counted, expected, "{args:?}");
+    // Largest count first.
+    let counts: Vec<u64> = rows.iter().map(|r| r["count"].as_u64().unwrap()).collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+}
+
+#[test]
+fn count_by_counts_what_the_filters_select() {
+    let events = all_events();
+    // Every event once: the counts by type add up to the archive's events.
+    let mut by_type: BTreeMap<String, u64> = BTreeMap::new();
+    for e in &events {
+        *by_type.entry(e["eventType"].to_string()).or_default() += 1;
+    }
+    let out = run(&[
+        "logs",
+        "fixtures/dagster-1.13",
+        "--count-by",
+        "type",
+        "--json",
+    ]);
+    let got: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let counted: BTreeMap<String, u64> = got
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["type"].to_string(), r["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(counted, by_type);
+    check_counts(
+        &["--count-by", "level", "--event-type", "STEP_"],
+        "level",
+        |e| e["level"].clone(),
+    );
+    check_counts(
+        &["--count-by", "step", "--level", "warning"],
+        "stepKey",
+        |e| e["stepKey"].clone(),
+    );
+    check_counts(
+        &["--count-by", "run", "--event-type", "FAILURE"],
+        "runId",
+        |e| e["runId"].clone(),
+    );
+}

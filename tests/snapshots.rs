@@ -57,6 +57,36 @@ fn json_output() {
 }
 
 #[test]
+fn count_by_output() {
+    // The reference's "count events by type" recipe, as a table and as its JSON.
+    snap!(
+        "logs_count_by_type_sample",
+        ["logs", "data/sample", "--count-by", "type"]
+    );
+    snap!(
+        "logs_count_by_type_sample_json",
+        ["logs", "data/sample", "--count-by", "type", "--json"]
+    );
+    snap!(
+        "logs_count_by_step_failures_ndjson",
+        [
+            "logs",
+            "data/sample",
+            "--event-type",
+            "FAILURE",
+            "--count-by",
+            "step",
+            "--ndjson"
+        ]
+    );
+    // Counting is not paging.
+    snap!(
+        "logs_count_by_with_limit",
+        ["logs", "data/sample", "--count-by", "run", "--limit", "2"]
+    );
+}
+
+#[test]
 fn ndjson_output() {
     snap!(
         "logs_ndjson_retry_steps",

@@ -173,6 +173,8 @@ Examples:
   daglog logs exports/ --run-id 0f246d01 --event-type STEP_FAILURE,RUN_FAILURE | grep -i module
   daglog logs exports/ --run-id 0f246d01 --step-key fetch_sales --level warning
   daglog logs exports/ --run-id 0f246d01 --json | jq '.events[0]'
+  daglog logs exports/ --count-by type                  # events by type, whole archive
+  daglog logs exports/ --event-type STEP_FAILURE --count-by step
   daglog logs exports/ --run-id 0f246d01 --limit 100 --json > page1.json
   daglog logs exports/ --run-id 0f246d01 --limit 100 --cursor \"$(jq -r .cursor page1.json)\" --json";
 
@@ -417,6 +419,15 @@ pub(crate) struct CompareArgs {
     pub(crate) output: OutputArgs,
 }
 
+/// What `logs --count-by` counts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum CountByArg {
+    Type,
+    Level,
+    Step,
+    Run,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct LogsArgs {
     #[command(flatten)]
@@ -475,6 +486,18 @@ pub(crate) struct LogsArgs {
     /// Continue after this cursor (the "cursor" of a previous --json page)
     #[arg(long, value_name = "CURSOR", help_heading = "Paging")]
     pub(crate) cursor: Option<String>,
+
+    /// Count the matching events by type (log lines count as LOG), level, step
+    /// or run instead of printing them, largest first; --json prints
+    /// [{"type":…,"count":N},…] like the reference's group_by(.eventType) recipe
+    #[arg(
+        long,
+        value_name = "FIELD",
+        value_enum,
+        help_heading = "Output",
+        conflicts_with_all = ["limit", "cursor"]
+    )]
+    pub(crate) count_by: Option<CountByArg>,
 
     /// Print {"events":[…],"cursor":…,"hasMore":…} like Dagster's logsForRun,
     /// each event with all its exported fields

@@ -7,11 +7,11 @@ use anyhow::{Context, Result, bail};
 use daglog_ingest::{Input, Level, decode_cursor, schema::normalize_event_type, time};
 use regex::{Regex, RegexBuilder};
 
-use daglog_report::Format;
+use daglog_report::{CountField, Format};
 
 use crate::args::{
-    CompareArgs, DiagnoseArgs, FormatArg, GapsArgs, InputArgs, LogsArgs, OutputArgs, ReportArgs,
-    ReportFormatArg, RunArgs, RunsArgs, StatsArgs, TimelineArgs,
+    CompareArgs, CountByArg, DiagnoseArgs, FormatArg, GapsArgs, InputArgs, LogsArgs, OutputArgs,
+    ReportArgs, ReportFormatArg, RunArgs, RunsArgs, StatsArgs, TimelineArgs,
 };
 
 /// A usage error: exit status 2.
@@ -93,6 +93,8 @@ pub(crate) struct LogsConfig {
     /// Number of matching events to skip.
     pub(crate) offset: usize,
     pub(crate) format: LogsFormat,
+    /// Count the matching events by this field instead of printing them.
+    pub(crate) count_by: Option<CountField>,
 }
 
 fn parse_time(flag: &str, value: &str) -> Result<i64> {
@@ -196,6 +198,12 @@ impl LogsConfig {
             limit: args.limit,
             offset,
             format,
+            count_by: args.count_by.map(|c| match c {
+                CountByArg::Type => CountField::Type,
+                CountByArg::Level => CountField::Level,
+                CountByArg::Step => CountField::Step,
+                CountByArg::Run => CountField::Run,
+            }),
         })
     }
 }

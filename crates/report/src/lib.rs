@@ -37,6 +37,9 @@ mod text;
 pub use compare::write_comparison;
 pub use diagnose::write_diagnoses;
 pub use figures::{Format, write_gaps, write_info, write_runs, write_stats, write_timeline};
-pub use logs::{HumanLogs, HumanOptions, JsonLogs, LogPrinter, NdjsonLogs, PageEnd};
+pub use logs::{
+    CountField, Counts, CountsFormat, HumanLogs, HumanOptions, JsonLogs, LogPrinter, NdjsonLogs,
+    PageEnd, write_counts,
+};
 pub use report::{write_archive_report, write_run_report};
 pub use text::{escape_control, first_line};

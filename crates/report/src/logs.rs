@@ -242,6 +242,126 @@ impl<W: Write> LogPrinter for NdjsonLogs<W> {
     }
 }
 
+/// What `logs --count-by` counts the matching events by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountField {
+    /// The event type (log lines have none).
+    Type,
+    /// The level.
+    Level,
+    /// The step key (run-level events have none).
+    Step,
+    /// The run id.
+    Run,
+}
+
+impl CountField {
+    /// The JSON key: `type` as in the reference's `group_by(.eventType) |
+    /// map({type: …, count: length})` recipe, else the event's own field name.
+    fn json_key(self) -> &'static str {
+        match self {
+            CountField::Type => "type",
+            CountField::Level => "level",
+            CountField::Step => "stepKey",
+            CountField::Run => "runId",
+        }
+    }
+
+    fn heading(self) -> &'static str {
+        match self {
+            CountField::Type => "TYPE",
+            CountField::Level => "LEVEL",
+            CountField::Step => "STEP",
+            CountField::Run => "RUN",
+        }
+    }
+
+    /// How a table names the events without a value (JSON has null).
+    fn none_label(self) -> &'static str {
+        match self {
+            CountField::Type => "LOG",
+            CountField::Step => "(run-level)",
+            CountField::Level | CountField::Run => "-",
+        }
+    }
+
+    fn plural(self) -> &'static str {
+        match self {
+            CountField::Type => "types",
+            CountField::Level => "levels",
+            CountField::Step => "steps",
+            CountField::Run => "runs",
+        }
+    }
+}
+
+/// The matching events counted by one field, in the order to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counts {
+    /// What was counted by.
+    pub field: CountField,
+    /// Each value (`None`: the events without one) and its count.
+    pub rows: Vec<(Option<String>, u64)>,
+    /// All matching events.
+    pub total: u64,
+}
+
+/// How [`write_counts`] prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountsFormat {
+    /// A right-aligned table with a total line.
+    Table,
+    /// `[{"type": …, "count": N}, …]`.
+    Json,
+    /// One `{"type": …, "count": N}` per line.
+    Ndjson,
+}
+
+/// Prints `counts`.
+pub fn write_counts(out: &mut dyn Write, counts: &Counts, format: CountsFormat) -> io::Result<()> {
+    // The value first, then its count, as the reference's recipe prints them.
+    let object = |value: &Option<String>, n: u64| -> io::Result<String> {
+        let value = serde_json::to_string(value).map_err(io::Error::other)?;
+        Ok(format!(
+            "{{\"{}\":{value},\"count\":{n}}}",
+            counts.field.json_key()
+        ))
+    };
+    match format {
+        CountsFormat::Json => {
+            let all = counts
+                .rows
+                .iter()
+                .map(|(v, n)| object(v, *n))
+                .collect::<io::Result<Vec<_>>>()?;
+            writeln!(out, "[{}]", all.join(","))
+        }
+        CountsFormat::Ndjson => {
+            for (v, n) in &counts.rows {
+                writeln!(out, "{}", object(v, *n)?)?;
+            }
+            Ok(())
+        }
+        CountsFormat::Table => {
+            let width = counts.total.to_string().len().max("COUNT".len());
+            writeln!(out, "{:>width$}  {}", "COUNT", counts.field.heading())?;
+            for (v, n) in &counts.rows {
+                let label = v
+                    .as_deref()
+                    .map_or(counts.field.none_label().into(), escape_control);
+                writeln!(out, "{n:>width$}  {label}")?;
+            }
+            writeln!(
+                out,
+                "{:>width$}  total ({} {})",
+                counts.total,
+                counts.rows.len(),
+                counts.field.plural()
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

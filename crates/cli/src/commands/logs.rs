@@ -1,11 +1,15 @@
 //! `daglog logs`: the events of one run or of the whole archive, filtered.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::sync::Arc;
 
 use anyhow::Result;
 use daglog_ingest::{Archive, EventView, KeepRaw, Run, encode_cursor};
-use daglog_report::{HumanLogs, HumanOptions, JsonLogs, LogPrinter, NdjsonLogs, PageEnd};
+use daglog_report::{
+    CountField, Counts, CountsFormat, HumanLogs, HumanOptions, JsonLogs, LogPrinter, NdjsonLogs,
+    PageEnd, write_counts,
+};
 
 use crate::config::{EventFilter, LogsConfig, LogsFormat};
 use crate::load::{load, select_run};
@@ -66,7 +70,7 @@ impl EventFilter {
 }
 
 pub(crate) fn run(cfg: &LogsConfig) -> Result<bool> {
-    let keep_raw = if matches!(cfg.format, LogsFormat::Human { .. }) {
+    let keep_raw = if matches!(cfg.format, LogsFormat::Human { .. }) || cfg.count_by.is_some() {
         KeepRaw::None
     } else if cfg.filter.is_everything() {
         KeepRaw::All
@@ -90,7 +94,17 @@ pub(crate) fn run(cfg: &LogsConfig) -> Result<bool> {
         );
     }
     let stdout = io::stdout();
-    let out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+    let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+    if let Some(field) = cfg.count_by {
+        let format = match cfg.format {
+            LogsFormat::Human { .. } => CountsFormat::Table,
+            LogsFormat::Json => CountsFormat::Json,
+            LogsFormat::Ndjson => CountsFormat::Ndjson,
+        };
+        write_counts(&mut out, &count(cfg, archive, &runs, field), format)?;
+        out.flush()?;
+        return Ok(!loaded.had_problems);
+    }
     let mut printer: Box<dyn LogPrinter> = match cfg.format {
         LogsFormat::Human { color } => Box::new(HumanLogs::new(
             out,
@@ -105,6 +119,34 @@ pub(crate) fn run(cfg: &LogsConfig) -> Result<bool> {
     let end = print_page(cfg, archive, &runs, printer.as_mut())?;
     printer.finish(&end)?;
     Ok(!loaded.had_problems)
+}
+
+/// The matching events counted by `field`, largest count first (ties by value).
+fn count(cfg: &LogsConfig, archive: &Archive, runs: &[&Run], field: CountField) -> Counts {
+    let mut by_value: HashMap<Option<&str>, u64> = HashMap::new();
+    let mut total = 0;
+    for run in runs {
+        for &r in &run.events {
+            let ev = archive.event(r);
+            if !cfg.filter.matches(&ev) {
+                continue;
+            }
+            total += 1;
+            let value = match field {
+                CountField::Type => ev.event_type,
+                CountField::Level => Some(ev.level.as_str()),
+                CountField::Step => ev.step_key,
+                CountField::Run => Some(ev.run_id),
+            };
+            *by_value.entry(value).or_default() += 1;
+        }
+    }
+    let mut rows: Vec<(Option<String>, u64)> = by_value
+        .into_iter()
+        .map(|(v, n)| (v.map(str::to_string), n))
+        .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Counts { field, rows, total }
 }
 
 /// Pushes the matching events after the cursor, up to the limit, into the
