@@ -62,6 +62,48 @@ fn whole_archive_stats_match_dagsters_run_stats() {
 }
 
 #[test]
+fn step_rows_are_every_step_of_every_run_with_dagsters_durations() {
+    let steps = ndjson(&run_on_archive("stats", &["--steps", "--ndjson"]));
+    let dagster = dagster_runs();
+    let mut checked = 0;
+    for (id, d) in &dagster {
+        let ours: Vec<&Value> = steps.iter().filter(|s| s["runId"] == id.as_str()).collect();
+        let theirs = d["stepStats"].as_array().unwrap();
+        // Dagster lists steps that started or were skipped; daglog also the
+        // ones it did not execute because an upstream step failed.
+        let extra: Vec<&&Value> = ours
+            .iter()
+            .filter(|o| !theirs.iter().any(|t| t["stepKey"] == o["stepKey"]))
+            .collect();
+        assert!(
+            extra.iter().all(|o| o["status"] == "NOT_EXECUTED"),
+            "{id}: {extra:?}"
+        );
+        assert_eq!(ours.len(), theirs.len() + extra.len(), "{id}");
+        for t in theirs {
+            let key = t["stepKey"].as_str().unwrap();
+            let o = ours.iter().find(|s| s["stepKey"] == key).unwrap();
+            assert_eq!(o["status"], t["status"], "{id} {key}");
+            assert_eq!(o["jobName"], d["jobName"], "{id} {key}");
+            if let (Some(s), Some(e)) = (t["startTime"].as_f64(), t["endTime"].as_f64()) {
+                let ms = o["durationMs"].as_i64().unwrap();
+                assert!((ms as f64 - (e - s) * 1000.0).abs() <= 1.0, "{id} {key}");
+                checked += 1;
+            }
+            // Dagster leaves out an attempt still running; daglog counts it.
+            let open = usize::from(o["status"] == "IN_PROGRESS");
+            let attempts = o["attempts"].as_u64().unwrap() as usize;
+            let theirs = t["attempts"].as_array().unwrap().len();
+            assert!(
+                attempts == theirs || attempts == theirs + open,
+                "{id} {key}: {attempts} vs {theirs}"
+            );
+        }
+    }
+    assert!(checked >= 100, "{checked}");
+}
+
+#[test]
 fn reference_workflow_1_info_logs_stats() {
     let case = "fixtures/dagster-1.13/b_module_not_found";
     // 1. get_run_info.py --run-id

@@ -29,6 +29,18 @@ fn stats() {
 }
 
 #[test]
+fn stats_steps() {
+    // One row per step across runs: retried, skipped and not-executed steps.
+    snap!("stats_steps_table", ["stats", "--steps", H1, G1]);
+    snap!(
+        "stats_steps_markdown",
+        ["stats", "--steps", G1, "--format", "markdown"]
+    );
+    snap!("stats_steps_json", ["stats", "--steps", H1, "--json"]);
+    snap!("stats_steps_ndjson", ["stats", "--steps", G1, "--ndjson"]);
+}
+
+#[test]
 fn info() {
     snap!(
         "info_table_config_diff",

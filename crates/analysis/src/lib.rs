@@ -51,7 +51,7 @@ pub use diagnose::{
 pub use error::{Error, Result};
 pub use meta::{InfoSource, RunInfo, best_meta, run_info, run_list, tags_of};
 pub use model::{
-    EventSummary, Gap, Interval, Marker, Phases, RunGaps, RunStats, RunStatus, StepStats,
+    EventSummary, Gap, Interval, Marker, Phases, RunGaps, RunStats, RunStatus, StepRow, StepStats,
     StepStatus, Timeline,
 };
 pub use report::{

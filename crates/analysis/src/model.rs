@@ -173,6 +173,44 @@ pub struct StepStats {
     pub upstream: Vec<String>,
 }
 
+/// One step of one run: a row of a table of steps across runs (`stats --steps`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepRow<'a> {
+    /// The run.
+    pub run_id: &'a str,
+    /// The run's job.
+    pub job_name: Option<&'a str>,
+    /// The step key.
+    pub step_key: &'a str,
+    /// Status.
+    pub status: StepStatus,
+    /// `STEP_START`, float epoch seconds.
+    pub start_time: Option<f64>,
+    /// The step's end, float epoch seconds.
+    pub end_time: Option<f64>,
+    /// `endTime - startTime`.
+    pub duration_ms: Option<i64>,
+    /// Number of attempts.
+    pub attempts: usize,
+}
+
+impl RunStats {
+    /// The run's steps as rows, in the run's step order.
+    pub fn step_rows(&self) -> impl Iterator<Item = StepRow<'_>> {
+        self.steps.iter().map(|s| StepRow {
+            run_id: &self.run_id,
+            job_name: self.job_name.as_deref(),
+            step_key: &s.step_key,
+            status: s.status,
+            start_time: s.start_time,
+            end_time: s.end_time,
+            duration_ms: s.duration_ms,
+            attempts: s.attempts.len(),
+        })
+    }
+}
+
 /// A time span.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

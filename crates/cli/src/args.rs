@@ -128,6 +128,7 @@ Examples:
   daglog stats exports/ --run-id 0f246d01
   daglog stats exports/ --run-id 0f246d01 --json | jq '.runs[0].steps[] | {stepKey, durationMs}'
   daglog stats exports/ --ndjson | jq -r 'select(.stepsFailed > 0) | .runId'
+  daglog stats exports/ --steps --ndjson | jq -c 'select(.stepKey == \"fetch_sales\") | .durationMs'
   daglog stats exports/ --format markdown > stats.md";
 
 const INFO_ABOUT: &str = "\
@@ -258,6 +259,12 @@ pub(crate) struct StatsArgs {
     /// Only this run (a unique prefix of the run id is enough); default: every run
     #[arg(long, value_name = "ID", help_heading = "Selection")]
     pub(crate) run_id: Option<String>,
+
+    /// One row per step of every selected run (run, job, step, status, start,
+    /// duration, attempts) instead of each run's figures: per-step durations
+    /// across an archive
+    #[arg(long, help_heading = "Selection")]
+    pub(crate) steps: bool,
 
     #[command(flatten)]
     pub(crate) output: OutputArgs,

@@ -272,6 +272,8 @@ pub(crate) struct AnalysisConfig {
     pub(crate) limit: Option<usize>,
     /// `diagnose --all`.
     pub(crate) include_success: bool,
+    /// `stats --steps`.
+    pub(crate) step_rows: bool,
 }
 
 impl AnalysisConfig {
@@ -284,11 +286,14 @@ impl AnalysisConfig {
             top: 3,
             limit: None,
             include_success: false,
+            step_rows: false,
         })
     }
 
     pub(crate) fn from_stats(args: &StatsArgs) -> Result<Self> {
-        Self::new(&args.input, &args.run_id, &args.output)
+        let mut cfg = Self::new(&args.input, &args.run_id, &args.output)?;
+        cfg.step_rows = args.steps;
+        Ok(cfg)
     }
 
     pub(crate) fn from_run(args: &RunArgs) -> Result<Self> {

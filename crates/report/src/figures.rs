@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 
 use daglog_analysis::{
-    Gap, InfoSource, RunGaps, RunInfo, RunStats, StepStats, StepStatus, Timeline,
+    Gap, InfoSource, RunGaps, RunInfo, RunStats, StepRow, StepStats, StepStatus, Timeline,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -63,6 +63,66 @@ pub fn write_stats<W: Write>(out: &mut W, runs: &[RunStats], format: Format) -> 
         Format::Markdown => stats_doc(runs).render_markdown(out),
         Format::Html => stats_doc(runs).render_html(out, "daglog"),
     }
+}
+
+/// Prints one row per step of `runs` (`stats --steps`).
+pub fn write_step_rows<W: Write>(out: &mut W, runs: &[RunStats], format: Format) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Steps<'a> {
+        steps: Vec<StepRow<'a>>,
+    }
+    let rows = runs.iter().flat_map(RunStats::step_rows);
+    match format {
+        Format::Json => write_pretty(
+            out,
+            &Steps {
+                steps: rows.collect(),
+            },
+        ),
+        Format::Ndjson => rows.into_iter().try_for_each(|r| write_line(out, &r)),
+        Format::Table { color } => step_rows_doc(runs).render_text(out, color),
+        Format::Markdown => step_rows_doc(runs).render_markdown(out),
+        Format::Html => step_rows_doc(runs).render_html(out, "daglog steps"),
+    }
+}
+
+fn step_rows_doc(runs: &[RunStats]) -> Document {
+    let mut doc = Document::new();
+    let n: usize = runs.iter().map(|r| r.steps.len()).sum();
+    doc.heading(
+        1,
+        format!(
+            "{} of {}",
+            plural(n, "step", "steps"),
+            plural(runs.len(), "run", "runs")
+        ),
+    );
+    if n == 0 {
+        doc.note("No steps.");
+        return doc;
+    }
+    let mut t = Table::new(&[
+        ("run id", Align::Left),
+        ("job", Align::Left),
+        ("step", Align::Left),
+        ("status", Align::Left),
+        ("start", Align::Left),
+        ("duration", Align::Right),
+        ("attempts", Align::Right),
+    ]);
+    for r in runs.iter().flat_map(RunStats::step_rows) {
+        t.row(vec![
+            r.run_id.into(),
+            r.job_name.unwrap_or(NONE).into(),
+            r.step_key.into(),
+            status(r.status.as_str()),
+            time(r.start_time),
+            duration(r.duration_ms),
+            count(r.attempts as u64),
+        ]);
+    }
+    doc.table(t);
+    doc
 }
 
 /// One run in detail; several runs as one summary table.

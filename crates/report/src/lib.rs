@@ -36,7 +36,9 @@ mod text;
 
 pub use compare::write_comparison;
 pub use diagnose::write_diagnoses;
-pub use figures::{Format, write_gaps, write_info, write_runs, write_stats, write_timeline};
+pub use figures::{
+    Format, write_gaps, write_info, write_runs, write_stats, write_step_rows, write_timeline,
+};
 pub use logs::{
     CountField, Counts, CountsFormat, HumanLogs, HumanOptions, JsonLogs, LogPrinter, NdjsonLogs,
     PageEnd, write_counts,

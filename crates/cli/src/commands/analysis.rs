@@ -82,6 +82,11 @@ fn on_selected_runs(
 
 pub(crate) fn stats(cfg: &AnalysisConfig) -> Result<bool> {
     on_selected_runs(cfg, |_, stats, mut out| {
+        if cfg.step_rows {
+            return Ok(daglog_report::write_step_rows(
+                &mut out, &stats, cfg.format,
+            )?);
+        }
         Ok(daglog_report::write_stats(&mut out, &stats, cfg.format)?)
     })
 }
