@@ -84,8 +84,11 @@ cmd() {
     case $t in
     daglog)
         case $w in
-        w1) echo "$DL stats -q '$CORPUS' --ndjson | jq -n -c 'reduce (inputs.eventsByType | to_entries[]) as \$e ({}; .[\$e.key] += \$e.value)'" ;;
-        w2) echo "$DL stats -q '$CORPUS' --ndjson | jq -c '.runId as \$r | .steps[] | select(.durationMs != null) | {runId: \$r, stepKey, durationMs}'" ;;
+        # --count-by prints the reference recipe's [{type, count}] (null for log lines).
+        w1) echo "$DL logs -q '$CORPUS' --count-by type --json | jq -c 'map({key: (.type // \"LOG\"), value: .count}) | from_entries'" ;;
+        # One line per step; steps that never ran have "durationMs":null (a key or value
+        # containing that text would be escaped, \"durationMs\", so grep drops only those).
+        w2) echo "$DL stats -q '$CORPUS' --steps --ndjson | grep -v '\"durationMs\":null'" ;;
         w3) echo "$DL logs -q '$CORPUS' --event-type FAILURE --ndjson" ;;
         w4) echo "$DL gaps -q '$CORPUS' --json --top 1 | jq -c '.runs[] | {runId, largestGapMs}'" ;;
         esac ;;
