@@ -4,9 +4,11 @@
 //! recognised by its keys, never by the file's name: an EventConnection page,
 //! a raw GraphQL response, a bare array of events, a single event (NDJSON), a
 //! `dagster debug export` bundle, `runOrError` run info or a `runsOrError`
-//! list. One structural pass locates every event's bytes, so the original of
-//! each stays available for output; simd-json then parses a page's events in
-//! one call (falling back to one event at a time to name a broken one).
+//! list. A plain page, the common case, is read by simd-json in one call, and
+//! the events whose JSON is kept are found from simd-json's own structural
+//! indexes. Anything else goes the careful way: one structural pass over the
+//! original bytes locates every value, which also names the byte where a file
+//! is broken, and a page that fails as a whole is read event by event.
 
 use std::borrow::Cow;
 use std::cell::RefCell;

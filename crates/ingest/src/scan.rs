@@ -1,12 +1,13 @@
-//! A structural JSON scanner over the original bytes.
+//! Finding values in the original bytes.
 //!
 //! simd-json parses in place and rewrites its buffer, and its tape keeps no byte
 //! offsets. Two things need the original bytes: `--json` output, which writes
-//! each event exactly as it was exported, and error messages, which name the
-//! byte where a file goes wrong. The scanner walks the document's structure
-//! without building values (string bodies are skipped with `memchr`), so the
-//! top-level shape can be recognised and every event's span found cheaply; the
-//! spans are then handed to simd-json one event at a time.
+//! each event with every field it was exported with, and error messages, which
+//! name the byte where a file goes wrong. For a plain page, simd-json's own
+//! structural indexes give each event's extent ([`event_tokens`]). Otherwise a
+//! scanner walks the document's structure without building values (string
+//! bodies are skipped with `memchr`), so the top-level shape can be recognised
+//! and every event's span found cheaply.
 
 use std::ops::Range;
 
