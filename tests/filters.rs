@@ -41,8 +41,10 @@ fn ts(e: &Value) -> i64 {
     e["timestamp"].as_str().unwrap().parse().unwrap()
 }
 
-fn check(args: &[&str], keep: impl Fn(&Value) -> bool) {
-    let mut full = vec!["logs", "fixtures/dagster-1.13", "--ndjson"];
+/// `daglog logs` over the 1.13 fixtures with `format` and `args`; exit 1, as
+/// the `_edge` errors are reported.
+fn logs_of_fixtures(format: &str, args: &[&str]) -> std::process::Output {
+    let mut full = vec!["logs", "fixtures/dagster-1.13", format];
     full.extend_from_slice(args);
     let out = run(&full);
     assert_eq!(
@@ -50,6 +52,11 @@ fn check(args: &[&str], keep: impl Fn(&Value) -> bool) {
         Some(1),
         "{args:?}: the _edge errors are reported"
     );
+    out
+}
+
+fn check(args: &[&str], keep: impl Fn(&Value) -> bool) {
+    let out = logs_of_fixtures("--ndjson", args);
     let got = ndjson(&out);
     let events = all_events();
     let expected: Vec<&Value> = events.iter().filter(|e| keep(e)).collect();
@@ -232,22 +239,15 @@ fn reference_workflow_first_failure() {
 
 /// `--count-by`: the counts of the same filtered selection, computed over the JSON.
 fn check_counts(args: &[&str], key: &str, value_of: impl Fn(&Value) -> Value) {
-    let mut full = vec!["logs", "fixtures/dagster-1.13", "--json"];
-    full.extend_from_slice(args);
-    let out = run(&full);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{args:?}: the _edge errors are reported"
-    );
-    let got: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let got: Value = serde_json::from_str(&stdout(&logs_of_fixtures("--json", args))).unwrap();
+    // The same selection, listed.
+    let listed: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| *a != "--count-by" && !["type", "level", "step", "run"].contains(a))
+        .collect();
     let mut expected: BTreeMap<String, u64> = BTreeMap::new();
-    let mut listed = full.clone();
-    listed
-        .retain(|a| !a.starts_with("--count-by") && !["type", "level", "step", "run"].contains(a));
-    listed.retain(|a| *a != "--json");
-    listed.push("--ndjson");
-    for e in ndjson(&run(&listed)) {
+    for e in ndjson(&logs_of_fixtures("--ndjson", &listed)) {
         *expected.entry(value_of(&e).to_string()).or_default() += 1;
     }
     let rows = got.as_array().unwrap();
