@@ -146,76 +146,57 @@ impl<W: Write> LogPrinter for HumanLogs<W> {
 }
 
 /// Dagster's `logsForRun` shape: `{"events":[…],"cursor":"…","hasMore":bool}`,
-/// each event with its original fields, compact.
+/// each event with its original fields, compact. Events are kept compact when
+/// read, so they are written as they are: give it a buffered writer.
 #[derive(Debug)]
 pub struct JsonLogs<W> {
     out: W,
     first: bool,
-    buf: Vec<u8>,
 }
 
 impl<W: Write> JsonLogs<W> {
     /// A printer writing to `out`.
     pub fn new(out: W) -> Self {
-        JsonLogs {
-            out,
-            first: true,
-            buf: Vec::with_capacity(64 * 1024),
-        }
-    }
-
-    fn flush_if_full(&mut self) -> io::Result<()> {
-        if self.buf.len() >= 60 * 1024 {
-            self.out.write_all(&self.buf)?;
-            self.buf.clear();
-        }
-        Ok(())
+        JsonLogs { out, first: true }
     }
 }
 
 impl<W: Write> LogPrinter for JsonLogs<W> {
     fn begin(&mut self) -> io::Result<()> {
-        self.buf.extend_from_slice(b"{\"events\":[");
-        Ok(())
+        self.out.write_all(b"{\"events\":[")
     }
 
     fn event(&mut self, ev: &EventView<'_>) -> io::Result<()> {
         if !self.first {
-            self.buf.push(b',');
+            self.out.write_all(b",")?;
         }
         self.first = false;
-        self.buf.extend_from_slice(ev.raw);
-        self.flush_if_full()
+        self.out.write_all(ev.raw)
     }
 
     fn finish(&mut self, end: &PageEnd) -> io::Result<()> {
-        self.buf.extend_from_slice(b"],\"cursor\":");
-        serde_json::to_writer(&mut self.buf, &end.cursor).map_err(io::Error::other)?;
-        self.buf.extend_from_slice(if end.has_more {
+        self.out.write_all(b"],\"cursor\":")?;
+        serde_json::to_writer(&mut self.out, &end.cursor).map_err(io::Error::other)?;
+        self.out.write_all(if end.has_more {
             b",\"hasMore\":true}\n"
         } else {
             b",\"hasMore\":false}\n"
-        });
-        self.out.write_all(&self.buf)?;
-        self.buf.clear();
+        })?;
         self.out.flush()
     }
 }
 
-/// One compact event object per line, with its original fields.
+/// One compact event object per line, with its original fields (written as
+/// they are, like [`JsonLogs`]).
 #[derive(Debug)]
 pub struct NdjsonLogs<W> {
     out: W,
-    buf: Vec<u8>,
 }
 
 impl<W: Write> NdjsonLogs<W> {
     /// A printer writing to `out`.
     pub fn new(out: W) -> Self {
-        NdjsonLogs {
-            out,
-            buf: Vec::with_capacity(64 * 1024),
-        }
+        NdjsonLogs { out }
     }
 
     /// The writer back (call after [`LogPrinter::finish`]).
@@ -226,18 +207,11 @@ impl<W: Write> NdjsonLogs<W> {
 
 impl<W: Write> LogPrinter for NdjsonLogs<W> {
     fn event(&mut self, ev: &EventView<'_>) -> io::Result<()> {
-        self.buf.extend_from_slice(ev.raw);
-        self.buf.push(b'\n');
-        if self.buf.len() >= 60 * 1024 {
-            self.out.write_all(&self.buf)?;
-            self.buf.clear();
-        }
-        Ok(())
+        self.out.write_all(ev.raw)?;
+        self.out.write_all(b"\n")
     }
 
     fn finish(&mut self, _end: &PageEnd) -> io::Result<()> {
-        self.out.write_all(&self.buf)?;
-        self.buf.clear();
         self.out.flush()
     }
 }
