@@ -119,7 +119,7 @@ thread_local! {
 }
 
 /// Files larger than this do not keep their buffer for the next file.
-const KEPT_BUFFER_LIMIT: usize = 64 << 20;
+pub(crate) const KEPT_BUFFER_LIMIT: usize = 64 << 20;
 
 fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
     let mut data = FILE_BYTES.with_borrow_mut(std::mem::take);

@@ -184,7 +184,10 @@ pub fn parse_slice(path: &Path, data: &[u8], opts: &ParseOptions) -> Result<Pars
                 source,
             }),
         };
-        GUNZIPPED.set(out);
+        // A huge archive member does not keep its memory for the files after it.
+        if out.capacity() <= crate::archive::KEPT_BUFFER_LIMIT {
+            GUNZIPPED.set(out);
+        }
         return parsed;
     }
     parse_plain(path, data, opts, bytes)
