@@ -42,14 +42,22 @@ impl Level {
 
     /// Parses a level name case-insensitively (`WARN` and `FATAL` are accepted too).
     pub fn from_name(name: &str) -> Option<Level> {
-        Some(match name.to_ascii_uppercase().as_str() {
-            "DEBUG" => Level::Debug,
-            "INFO" => Level::Info,
-            "WARNING" | "WARN" => Level::Warning,
-            "ERROR" => Level::Error,
-            "CRITICAL" | "FATAL" => Level::Critical,
-            _ => return None,
-        })
+        const NAMES: [(&str, Level); 7] = [
+            ("DEBUG", Level::Debug),
+            ("INFO", Level::Info),
+            ("WARNING", Level::Warning),
+            ("WARN", Level::Warning),
+            ("ERROR", Level::Error),
+            ("CRITICAL", Level::Critical),
+            ("FATAL", Level::Critical),
+        ];
+        // Exports spell them in capitals; other spellings are accepted too,
+        // without an allocation per event.
+        NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .or_else(|| NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .map(|&(_, level)| level)
     }
 
     /// Maps Python's numeric levels (10..50, as in `dagster debug export` bundles);
