@@ -93,8 +93,7 @@ pub(crate) fn run(cfg: &LogsConfig) -> Result<bool> {
             run.run_id
         );
     }
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+    let mut out = io::BufWriter::with_capacity(256 * 1024, raw_stdout());
     if let Some(field) = cfg.count_by {
         let format = match cfg.format {
             LogsFormat::Human { .. } => CountsFormat::Table,
@@ -119,6 +118,19 @@ pub(crate) fn run(cfg: &LogsConfig) -> Result<bool> {
     let end = print_page(cfg, archive, &runs, printer.as_mut())?;
     printer.finish(&end)?;
     Ok(!loaded.had_problems)
+}
+
+/// Standard output without its line buffering: the JSON of a whole archive is
+/// one long line, which `Stdout` would scan for newlines at every flush.
+fn raw_stdout() -> Box<dyn Write> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() {
+            return Box::new(std::fs::File::from(fd));
+        }
+    }
+    Box::new(io::stdout().lock())
 }
 
 /// The matching events counted by `field`, largest count first (ties by value).
