@@ -15,7 +15,8 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::diagnose::root_error;
-use crate::figures::{RUN_STATUS_EVENTS as RUN_EVENTS, STEP_LIFECYCLE};
+use crate::figures::RUN_STATUS_EVENTS as RUN_EVENTS;
+use crate::frame::STEP_LIFECYCLE;
 use crate::meta::{InfoSource, RunInfo, run_info};
 use crate::model::{EventSummary, RunStats, RunStatus, StepStats, StepStatus, seconds};
 

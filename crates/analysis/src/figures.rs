@@ -1,4 +1,5 @@
-//! Run and step figures, computed on the event frame with polars.
+//! Run and step figures: run-level ones by polars queries on the event frame,
+//! step-level ones from what the frame's pass gathered per step.
 //!
 //! The rules are Dagster's own (`build_run_step_stats_from_events` and the
 //! run stats snapshot): a step starts at `STEP_START`, ends at its last
@@ -12,7 +13,6 @@ use std::collections::{BTreeMap, HashMap};
 use daglog_ingest::{Archive, Run};
 use polars::prelude::*;
 
-pub(crate) use crate::frame::STEP_LIFECYCLE;
 use crate::frame::{Frame, Rows, c};
 use crate::model::{Interval, Marker, Phases, RunStats, RunStatus, StepStats, StepStatus, seconds};
 
@@ -233,7 +233,7 @@ pub(crate) fn run_stats(
 /// Step figures per run, from what the frame's pass gathered per step.
 fn step_stats(frame: &Frame) -> HashMap<u32, Vec<StepStats>> {
     let mut by_run: HashMap<u32, Vec<StepStats>> = HashMap::new();
-    for (p, (run, key)) in frame.step_pass.iter().zip(&frame.steps) {
+    for p in &frame.step_pass {
         let mut phases = Phases {
             retry_wait_ms: p.retry_wait_ms,
             output_handling_ms: p.output_handling_ms(),
@@ -264,8 +264,8 @@ fn step_stats(frame: &Frame) -> HashMap<u32, Vec<StepStats>> {
         let attempts_ms: i64 = attempts.iter().filter_map(|a| a.duration_ms).sum();
         phases.compute_ms =
             (attempts_ms - phases.input_loading_ms - phases.output_handling_ms).max(0);
-        by_run.entry(*run).or_default().push(StepStats {
-            step_key: key.clone(),
+        by_run.entry(p.run).or_default().push(StepStats {
+            step_key: p.step_key.clone(),
             status: status_of_step(p.lifecycle, p.not_executing),
             start_time: p.start_ms.map(seconds),
             end_time: p.end_ms.map(seconds),

@@ -40,6 +40,9 @@ pub(crate) const STEP_LIFECYCLE: &[&str] = &[
 /// figures without a window function or group-by over millions of rows.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StepPass {
+    /// The run's index among the frame's runs.
+    pub(crate) run: u32,
+    pub(crate) step_key: String,
     pub(crate) first_ms: Option<i64>,
     pub(crate) last_ms: Option<i64>,
     /// The first STEP_START.
@@ -105,29 +108,29 @@ impl MarkerPass {
 }
 
 impl StepPass {
-    /// Takes in the step's next event; returns the attempt it belongs to.
+    /// Takes in the step's next event.
     fn event(
         &mut self,
         ts: i64,
         event_type: Option<&str>,
         not_executing: bool,
         detail: Option<EventDetail<'_>>,
-    ) -> u32 {
+    ) {
         self.first_ms = Some(self.first_ms.map_or(ts, |f| f.min(ts)));
         self.last_ms = Some(self.last_ms.map_or(ts, |l| l.max(ts)));
         self.not_executing |= not_executing;
         if let Some(since) = self.retry_since.take() {
             self.retry_wait_ms += ts - since;
         }
-        let attempt = self.attempts.len().max(1) - 1;
         if self.attempts.is_empty() {
             self.attempts.push(AttemptPass::default());
         }
+        let attempt = self.attempts.len() - 1;
         if let Some(d) = detail {
             self.detail(ts, event_type, attempt, d);
         }
         let Some(t) = event_type else {
-            return attempt as u32;
+            return;
         };
         let a = &mut self.attempts[attempt];
         match t {
@@ -154,7 +157,6 @@ impl StepPass {
                 self.retry_since = Some(ts);
             }
         }
-        attempt as u32
     }
 
     fn detail(&mut self, ts: i64, event_type: Option<&str>, attempt: usize, d: EventDetail<'_>) {
@@ -235,8 +237,6 @@ fn is_not_executing_notice(event_type: Option<&str>, message: &str) -> bool {
 /// The event frame, and what the pass that built it gathered per step and run.
 pub(crate) struct Frame {
     pub(crate) df: DataFrame,
-    /// (run, step key) of each step id.
-    pub(crate) steps: Vec<(u32, String)>,
     /// Event type of each `type` code: Dagster's known types first, in
     /// [`KNOWN_EVENT_TYPES`] order, so queries compare numbers, not strings.
     pub(crate) type_names: Vec<String>,
@@ -261,7 +261,6 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
     let mut gap = Vec::with_capacity(n);
     let mut largest_gap_ms = vec![0; runs.len()];
     let mut job_of_run: Vec<Option<String>> = vec![None; runs.len()];
-    let mut steps: Vec<(u32, String)> = Vec::new();
     // Per step id, as the run's events go by in time order: one pass does
     // what window functions and group-bys over the step would.
     let mut step_pass: Vec<StepPass> = Vec::new();
@@ -297,9 +296,12 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
             }));
             let step_id = ev.step_key.map(|k| {
                 *ids.entry(k).or_insert_with(|| {
-                    steps.push((ri as u32, k.to_string()));
-                    step_pass.push(StepPass::default());
-                    (steps.len() - 1) as u32
+                    step_pass.push(StepPass {
+                        run: ri as u32,
+                        step_key: k.to_string(),
+                        ..StepPass::default()
+                    });
+                    (step_pass.len() - 1) as u32
                 })
             });
             if let Some(s) = step_id {
@@ -332,7 +334,6 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
     )?;
     Ok(Frame {
         df,
-        steps,
         type_names,
         level_names,
         step_pass,

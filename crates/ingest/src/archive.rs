@@ -22,7 +22,7 @@ use crate::discover::{
     Candidate, Entry, Input, expand_input, has_export_extension, list_dir, natural_cmp,
 };
 use crate::error::Error;
-use crate::parse::{FileKind, ParseOptions, RunMeta, looks_like_export, parse_slice};
+use crate::parse::{FileKind, ParseOptions, RunMeta, looks_like_export, parse_bytes};
 use crate::progress::Progress;
 
 /// Options for [`Archive::load`].
@@ -140,7 +140,7 @@ fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
         Ok(_) if !c.explicit && !has_export_extension(&c.path) && !looks_like_export(&data) => {
             Outcome::Ignored
         }
-        Ok(_) => match parse_slice(&c.path, &data, opts) {
+        Ok(_) => match parse_bytes(&c.path, &data, opts) {
             Ok(f) => Outcome::Parsed(Box::new(f)),
             Err(e) => Outcome::Failed(e),
         },

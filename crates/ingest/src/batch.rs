@@ -277,21 +277,30 @@ impl EventBatch {
     /// add up to a third of memory), and empties this one, which keeps its
     /// capacity: batches are built in a buffer reused across files.
     pub(crate) fn take_exact(&mut self) -> EventBatch {
-        for c in [&mut self.event_type, &mut self.typename, &mut self.step_key] {
-            c.strings.index.clear();
+        // The lookup indexes serve only while building: not worth copying.
+        for strings in self.interners() {
+            strings.index.clear();
         }
-        self.detail.strings.index.clear();
+        // No row kept its JSON: `raw` needs no ends to say so.
+        if self.raw_text.is_empty() {
+            self.raw_ends.clear();
+        }
         // `clone` allocates each column at its length.
-        let mut out = self.clone();
-        if out.raw_text.is_empty() {
-            out.raw_ends = Vec::new();
-        }
+        let out = self.clone();
         self.truncate(0);
-        for c in [&mut self.event_type, &mut self.typename, &mut self.step_key] {
-            c.strings.clear();
+        for strings in self.interners() {
+            strings.clear();
         }
-        self.detail.strings.clear();
         out
+    }
+
+    fn interners(&mut self) -> [&mut Interner; 4] {
+        [
+            &mut self.event_type.strings,
+            &mut self.typename.strings,
+            &mut self.step_key.strings,
+            &mut self.detail.strings,
+        ]
     }
 
     /// Keeps the first `len` events (a fast parse that must start over).

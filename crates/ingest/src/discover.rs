@@ -1,4 +1,5 @@
-//! Turning the command line's inputs into a list of files to read.
+//! Turning the command line's inputs into files to read: each input, then
+//! each directory's entries (the archive walks them in parallel).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -27,17 +28,17 @@ impl Input {
 
 /// A file to read.
 #[derive(Debug, Clone)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     /// Where it is (`<stdin>` for standard input).
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Named on the command line: always read, and an error if it is not an export.
     /// Files found by walking a directory are passed over quietly when they are
     /// plainly not exports (README.md, notes.txt).
-    pub explicit: bool,
+    pub(crate) explicit: bool,
     /// Standard input.
-    pub stdin: bool,
+    pub(crate) stdin: bool,
     /// File size, for progress.
-    pub size: u64,
+    pub(crate) size: u64,
 }
 
 /// The display path used for standard input.
@@ -52,21 +53,6 @@ pub(crate) fn has_export_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| EXPORT_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
-}
-
-/// Expands inputs into files: directories recursively (hidden entries skipped),
-/// in a stable, natural order (`page-2` before `page-10`).
-pub fn discover(inputs: &[Input]) -> (Vec<Candidate>, Vec<Error>) {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for input in inputs {
-        match expand_input(input) {
-            Ok(Entry::File(c)) => out.push(c),
-            Ok(Entry::Dir(dir)) => walk(&dir, &mut out, &mut errors),
-            Err(e) => errors.push(e),
-        }
-    }
-    (out, errors)
 }
 
 /// A file to read, or a directory to list.
@@ -101,7 +87,8 @@ pub(crate) fn expand_input(input: &Input) -> Result<Entry, Error> {
     }
 }
 
-/// A directory's entries in natural order, hidden ones left out; entries
+/// A directory's entries in natural order (`page-2` before `page-10`),
+/// hidden ones left out; entries
 /// that cannot be read are reported in `errors` (as is the directory itself).
 pub(crate) fn list_dir(dir: &Path, errors: &mut Vec<Error>) -> Vec<Entry> {
     let entries = match fs::read_dir(dir) {
@@ -163,15 +150,6 @@ pub(crate) fn list_dir(dir: &Path, errors: &mut Vec<Error>) -> Vec<Entry> {
     }
     items.sort_by(|a, b| natural_cmp(&a.0, &b.0));
     items.into_iter().map(|(_, e)| e).collect()
-}
-
-fn walk(dir: &Path, out: &mut Vec<Candidate>, errors: &mut Vec<Error>) {
-    for entry in list_dir(dir, errors) {
-        match entry {
-            Entry::File(c) => out.push(c),
-            Entry::Dir(d) => walk(&d, out, errors),
-        }
-    }
 }
 
 /// Compares strings with digit runs compared as numbers.

@@ -39,13 +39,12 @@ pub mod time;
 
 pub use archive::{Archive, EventRef, FileSummary, IngestStats, LoadOptions, Run, RunMatch};
 pub use batch::{DictColumn, EventBatch, EventView, StrColumn};
-pub use discover::{Candidate, Input, STDIN_PATH, discover, natural_cmp};
+pub use discover::{Input, STDIN_PATH, natural_cmp};
 pub use error::{Error, Location, Result};
 pub use event::{ErrorInfo, ErrorLink, EventDetail};
 pub use parse::{
     FileKind, KeepRaw, MetaOrigin, PageInfo, ParseOptions, ParsedFile, RunMeta, decode_cursor,
-    encode_cursor, looks_like_export, looks_like_run_id, parse_bytes, parse_slice,
+    encode_cursor, looks_like_export, looks_like_run_id, parse_bytes,
 };
 pub use progress::{NoProgress, Progress};
-pub use scan::write_compact;
 pub use schema::Level;

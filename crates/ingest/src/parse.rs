@@ -166,12 +166,7 @@ pub fn looks_like_export(head: &[u8]) -> bool {
 }
 
 /// Parses one file's bytes (gzip is detected and decompressed).
-pub fn parse_bytes(path: &Path, data: Vec<u8>, opts: ParseOptions) -> Result<ParsedFile, Error> {
-    parse_slice(path, &data, &opts)
-}
-
-/// Parses one file's bytes, borrowed (gzip is detected and decompressed).
-pub fn parse_slice(path: &Path, data: &[u8], opts: &ParseOptions) -> Result<ParsedFile, Error> {
+pub fn parse_bytes(path: &Path, data: &[u8], opts: &ParseOptions) -> Result<ParsedFile, Error> {
     let bytes = data.len() as u64;
     if data.starts_with(&GZIP_MAGIC) {
         let mut out = GUNZIPPED.with_borrow_mut(std::mem::take);
@@ -394,6 +389,19 @@ impl Parser<'_> {
         });
     }
 
+    /// `SimdScratch::parse` of `self.buf[range]`, with the parser at hand in `f`.
+    fn parse_json<R>(
+        &mut self,
+        range: Range<usize>,
+        f: impl for<'de> FnOnce(&mut Self, &mut simd_json::Deserializer<'de>, &[u32]) -> R,
+    ) -> Result<R, simd_json::Error> {
+        let mut simd = std::mem::take(&mut self.simd);
+        let buf = self.buf;
+        let parsed = simd.parse(&buf[range], |de, structurals| f(self, de, structurals));
+        self.simd = simd;
+        parsed
+    }
+
     /// A plain page is read by simd-json in one call; the events' spans,
     /// when their JSON is kept, come from simd-json's structural indexes.
     /// Anything else, or any problem, goes the careful way, which also says
@@ -413,9 +421,8 @@ impl Parser<'_> {
         if buf.get(first) != Some(&b'{') {
             return false;
         }
-        let mut simd = std::mem::take(&mut self.simd);
         let want_raw = self.keep_raw.any();
-        let parsed = simd.parse(buf, |de, structurals| {
+        let parsed = self.parse_json(0..buf.len(), |this, de, structurals| {
             let Ok(page) = FastPage::deserialize(de) else {
                 return false;
             };
@@ -427,7 +434,7 @@ impl Parser<'_> {
             } else {
                 Vec::new()
             };
-            let rows_start = self.batch.len();
+            let rows_start = this.batch.len();
             let cursor = page.cursor.as_deref().map(str::to_string);
             let has_more = page.has_more;
             let pushed = page
@@ -439,22 +446,21 @@ impl Parser<'_> {
                         Some(t) => Json::Tokens(&structurals[t.clone()]),
                         None => Json::Absent,
                     };
-                    self.push_event(raw, 0, json, 0)
+                    this.push_event(raw, 0, json, 0)
                 });
             if pushed.is_err() {
-                self.batch.truncate(rows_start);
+                this.batch.truncate(rows_start);
                 return false;
             }
-            self.set_kind(FileKind::Page);
-            self.pages.push(PageInfo {
+            this.set_kind(FileKind::Page);
+            this.pages.push(PageInfo {
                 cursor_value: cursor.as_deref().and_then(decode_cursor),
                 cursor,
                 has_more,
-                rows: rows_start..self.batch.len(),
+                rows: rows_start..this.batch.len(),
             });
             true
         });
-        self.simd = simd;
         parsed.unwrap_or(false)
     }
 
@@ -546,21 +552,21 @@ impl Parser<'_> {
         spans: &[(usize, usize)],
         page: u32,
     ) -> Result<(), Error> {
-        let mut simd = std::mem::take(&mut self.simd);
-        let parsed = simd.parse(&self.buf[array.0..array.1], |de, _| {
-            match Vec::<RawEvent<'_>>::deserialize(de) {
-                Ok(events) if events.len() == spans.len() => Some(
-                    events
-                        .into_iter()
-                        .zip(spans)
-                        .try_for_each(|(raw, &(a, b))| {
-                            self.push_event(raw, a, Json::Span(a, b), page)
-                        }),
-                ),
-                _ => None,
-            }
-        });
-        self.simd = simd;
+        let parsed =
+            self.parse_json(
+                array.0..array.1,
+                |this, de, _| match Vec::<RawEvent<'_>>::deserialize(de) {
+                    Ok(events) if events.len() == spans.len() => Some(
+                        events
+                            .into_iter()
+                            .zip(spans)
+                            .try_for_each(|(raw, &(a, b))| {
+                                this.push_event(raw, a, Json::Span(a, b), page)
+                            }),
+                    ),
+                    _ => None,
+                },
+            );
         match parsed {
             Ok(Some(outcome)) => outcome,
             _ => spans.iter().try_for_each(|&(a, b)| self.event(a, b, page)),
@@ -880,11 +886,9 @@ impl Parser<'_> {
     }
 
     fn event(&mut self, s: usize, e: usize, page: u32) -> Result<(), Error> {
-        let mut simd = std::mem::take(&mut self.simd);
-        let parsed = simd.parse(&self.buf[s..e], |de, _| {
-            RawEvent::deserialize(de).map(|raw| self.push_event(raw, s, Json::Span(s, e), page))
+        let parsed = self.parse_json(s..e, |this, de, _| {
+            RawEvent::deserialize(de).map(|raw| this.push_event(raw, s, Json::Span(s, e), page))
         });
-        self.simd = simd;
         match parsed.and_then(|r| r) {
             Ok(outcome) => outcome,
             Err(err) => Err(self.simd_error(s, e, &err)),
@@ -1013,8 +1017,8 @@ mod tests {
     fn parse(text: &str) -> Result<ParsedFile, Error> {
         parse_bytes(
             Path::new("t.json"),
-            text.as_bytes().to_vec(),
-            ParseOptions::default(),
+            text.as_bytes(),
+            &ParseOptions::default(),
         )
     }
 
@@ -1023,8 +1027,8 @@ mod tests {
     fn lean(text: &[u8]) -> Result<ParsedFile, Error> {
         parse_bytes(
             Path::new("t.json"),
-            text.to_vec(),
-            ParseOptions {
+            text,
+            &ParseOptions {
                 keep_raw: KeepRaw::None,
             },
         )
@@ -1052,13 +1056,12 @@ mod tests {
                     wrapped.extend_from_slice(&bytes);
                     wrapped.extend_from_slice(b"}}");
                     let careful =
-                        parse_bytes(&page.path(), wrapped, ParseOptions::default()).unwrap();
-                    let fast =
-                        parse_bytes(&page.path(), bytes.clone(), ParseOptions::default()).unwrap();
+                        parse_bytes(&page.path(), &wrapped, &ParseOptions::default()).unwrap();
+                    let fast = parse_bytes(&page.path(), &bytes, &ParseOptions::default()).unwrap();
                     let lean = parse_bytes(
                         &page.path(),
-                        bytes,
-                        ParseOptions {
+                        &bytes,
+                        &ParseOptions {
                             keep_raw: KeepRaw::None,
                         },
                     )
@@ -1115,8 +1118,8 @@ mod tests {
         let keep = KeepRaw::Matching(Arc::new(|ev| ev.message == "bye"));
         let f = parse_bytes(
             Path::new("t.json"),
-            page.into_bytes(),
-            ParseOptions { keep_raw: keep },
+            page.as_bytes(),
+            &ParseOptions { keep_raw: keep },
         )
         .unwrap();
         assert_eq!(f.batch.len(), 2);

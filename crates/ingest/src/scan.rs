@@ -188,7 +188,7 @@ pub(crate) fn element_spans(buf: &[u8], pos: usize) -> ScanResult<(Vec<(usize, u
 }
 
 /// Writes `json` without the whitespace between tokens (pretty pages become compact).
-pub fn write_compact(json: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn write_compact(json: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while i < json.len() {
         let c = json[i];

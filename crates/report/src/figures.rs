@@ -71,7 +71,7 @@ pub fn write_step_rows<W: Write>(out: &mut W, runs: &[RunStats], format: Format)
     struct Steps<'a> {
         steps: Vec<StepRow<'a>>,
     }
-    let rows = runs.iter().flat_map(RunStats::step_rows);
+    let mut rows = runs.iter().flat_map(RunStats::step_rows);
     match format {
         Format::Json => write_pretty(
             out,
@@ -79,7 +79,7 @@ pub fn write_step_rows<W: Write>(out: &mut W, runs: &[RunStats], format: Format)
                 steps: rows.collect(),
             },
         ),
-        Format::Ndjson => rows.into_iter().try_for_each(|r| write_line(out, &r)),
+        Format::Ndjson => rows.try_for_each(|r| write_line(out, &r)),
         Format::Table { color } => step_rows_doc(runs).render_text(out, color),
         Format::Markdown => step_rows_doc(runs).render_markdown(out),
         Format::Html => step_rows_doc(runs).render_html(out, "daglog steps"),

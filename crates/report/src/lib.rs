@@ -16,7 +16,7 @@
 //!
 //! let page = br#"{"events":[{"runId":"r1","message":"hi","timestamp":"1795501832511",
 //!     "level":"INFO","stepKey":null,"eventType":null}],"cursor":"c","hasMore":false}"#;
-//! let file = parse_bytes("page.json".as_ref(), page.to_vec(), ParseOptions::default()).unwrap();
+//! let file = parse_bytes("page.json".as_ref(), page, &ParseOptions::default()).unwrap();
 //! let mut printer = NdjsonLogs::new(Vec::new());
 //! printer.event(&file.batch.view(0)).unwrap();
 //! printer.finish(&PageEnd { cursor: "c".into(), has_more: false }).unwrap();

@@ -350,8 +350,8 @@ mod tests {
     fn render(p: &mut dyn LogPrinter) {
         let f = parse_bytes(
             Path::new("p.json"),
-            PAGE.as_bytes().to_vec(),
-            ParseOptions::default(),
+            PAGE.as_bytes(),
+            &ParseOptions::default(),
         )
         .unwrap();
         p.begin().unwrap();
