@@ -1,12 +1,6 @@
 //! The event model: what daglog reads out of every exported event, whatever
 //! the export's shape or Dagster version.
 
-use std::borrow::Cow;
-use std::fmt;
-
-use serde::Deserialize;
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
-
 use crate::schema::Level;
 use crate::time::{self, EpochMs};
 
@@ -177,43 +171,10 @@ impl<'a> EventDetail<'a> {
     }
 }
 
-/// A string borrowed from the (unescaped in place) input whenever possible.
-///
-/// serde's own `Cow<str>` always allocates; simd-json can hand out borrowed
-/// strings even for escaped ones, so this visitor takes them as they come.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Str<'a>(pub(crate) Cow<'a, str>);
-
-impl std::ops::Deref for Str<'_> {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Str<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Str(Cow::Owned(v.to_owned())))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
 /// A timestamp as exported: a string (ms, seconds or ISO 8601) or a number.
 #[derive(Debug)]
 pub(crate) enum RawTime<'a> {
-    Text(Cow<'a, str>),
+    Text(&'a str),
     Number(f64),
 }
 
@@ -224,89 +185,45 @@ impl RawTime<'_> {
             RawTime::Number(n) => time::from_number(*n),
         }
     }
-}
 
-impl<'de: 'a, 'a> Deserialize<'de> for RawTime<'a> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawTime<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a timestamp string or number")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(RawTime::Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(RawTime::Text(Cow::Owned(v.to_owned())))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(RawTime::Number(v))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(RawTime::Number(v as f64))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(RawTime::Number(v as f64))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A level as exported: a name (`"ERROR"`) or Python's number (40).
-#[derive(Debug)]
-pub(crate) enum RawLevel<'a> {
-    Name(Cow<'a, str>),
-    Number(f64),
-}
-
-impl RawLevel<'_> {
+    /// A level as exported: a name (`"ERROR"`) or Python's number (40).
     pub(crate) fn level(&self) -> Option<Level> {
         match self {
-            RawLevel::Name(s) => Level::from_name(s),
-            RawLevel::Number(n) => Some(Level::from_number(*n)),
+            RawTime::Text(s) => Level::from_name(s),
+            RawTime::Number(n) => Some(Level::from_number(*n)),
         }
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for RawLevel<'a> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match RawTime::deserialize(d)? {
-            RawTime::Text(s) => Ok(RawLevel::Name(s)),
-            RawTime::Number(n) => Ok(RawLevel::Number(n)),
+impl std::fmt::Display for RawTime<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RawTime::Text(s) => write!(f, "{s:?}"),
+            RawTime::Number(n) => write!(f, "{n}"),
         }
     }
 }
 
 /// A GraphQL `PythonError` (`message`, `className`, `stack`, `cause`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default)]
 pub(crate) struct RawError<'a> {
-    #[serde(borrow, default)]
-    message: Option<Str<'a>>,
-    #[serde(borrow, default, rename = "className")]
-    class_name: Option<Str<'a>>,
-    #[serde(borrow, default)]
-    stack: Option<Vec<Str<'a>>>,
-    #[serde(borrow, default)]
-    cause: Option<Box<RawError<'a>>>,
+    pub(crate) message: Option<&'a str>,
+    pub(crate) class_name: Option<&'a str>,
+    pub(crate) stack: Vec<&'a str>,
+    pub(crate) cause: Option<Box<RawError<'a>>>,
 }
 
 impl RawError<'_> {
     pub(crate) fn into_info(self, error_source: Option<&str>) -> ErrorInfo {
-        let frames = |e: &RawError<'_>| -> Vec<String> {
-            e.stack
-                .as_ref()
-                .map(|s| s.iter().map(|f| f.0.to_string()).collect())
-                .unwrap_or_default()
-        };
+        let frames =
+            |e: &RawError<'_>| -> Vec<String> { e.stack.iter().map(|f| f.to_string()).collect() };
         let stack = frames(&self);
         let mut chain = Vec::new();
         let mut cause_stack = Vec::new();
         let mut next = Some(self);
         let mut outer = true;
         while let Some(e) = next {
-            chain.push(link(e.class_name.as_deref(), e.message.as_deref()));
+            chain.push(link(e.class_name, e.message));
             if !outer {
                 let f = frames(&e);
                 if !f.is_empty() {
@@ -337,26 +254,27 @@ pub(crate) fn link(class_name: Option<&str>, message: Option<&str>) -> ErrorLink
     }
 }
 
-/// The fields daglog reads from one GraphQL event object. Everything else is
-/// skipped here and kept, byte for byte, in the event's original JSON.
+/// The fields daglog reads from one GraphQL event object (see
+/// [`crate::tape::event`]). Everything else is kept, byte for byte, in the
+/// event's original JSON.
 #[derive(Debug, Default)]
 pub(crate) struct RawEvent<'a> {
-    pub(crate) typename: Option<Str<'a>>,
-    pub(crate) run_id: Option<Str<'a>>,
-    pub(crate) message: Option<Str<'a>>,
+    pub(crate) typename: Option<&'a str>,
+    pub(crate) run_id: Option<&'a str>,
+    pub(crate) message: Option<&'a str>,
     pub(crate) timestamp: Option<RawTime<'a>>,
-    pub(crate) level: Option<RawLevel<'a>>,
-    pub(crate) step_key: Option<Str<'a>>,
-    pub(crate) event_type: Option<Str<'a>>,
+    pub(crate) level: Option<RawTime<'a>>,
+    pub(crate) step_key: Option<&'a str>,
+    pub(crate) event_type: Option<&'a str>,
     pub(crate) error: Option<RawError<'a>>,
-    pub(crate) error_source: Option<Str<'a>>,
-    pub(crate) marker_start: Option<Str<'a>>,
-    pub(crate) marker_end: Option<Str<'a>>,
-    pub(crate) input_name: Option<Str<'a>>,
-    pub(crate) output_name: Option<Str<'a>>,
-    pub(crate) upstream_step_key: Option<Str<'a>>,
-    pub(crate) upstream_output_name: Option<Str<'a>>,
-    pub(crate) pipeline_name: Option<Str<'a>>,
+    pub(crate) error_source: Option<&'a str>,
+    pub(crate) marker_start: Option<&'a str>,
+    pub(crate) marker_end: Option<&'a str>,
+    pub(crate) input_name: Option<&'a str>,
+    pub(crate) output_name: Option<&'a str>,
+    pub(crate) upstream_step_key: Option<&'a str>,
+    pub(crate) upstream_output_name: Option<&'a str>,
+    pub(crate) pipeline_name: Option<&'a str>,
     pub(crate) seconds_to_wait: Option<RawTime<'a>>,
     /// How many top-level fields the object had: the richer copy of a
     /// duplicated event is the one with more.
@@ -365,17 +283,14 @@ pub(crate) struct RawEvent<'a> {
 
 impl RawEvent<'_> {
     pub(crate) fn detail(&self) -> Option<EventDetail<'_>> {
-        fn s<'b>(v: &'b Option<Str<'_>>) -> Option<&'b str> {
-            v.as_deref()
-        }
         EventDetail {
-            marker_start: s(&self.marker_start),
-            marker_end: s(&self.marker_end),
-            input_name: s(&self.input_name),
-            output_name: s(&self.output_name),
-            upstream_step_key: s(&self.upstream_step_key),
-            upstream_output_name: s(&self.upstream_output_name),
-            pipeline_name: s(&self.pipeline_name),
+            marker_start: self.marker_start,
+            marker_end: self.marker_end,
+            input_name: self.input_name,
+            output_name: self.output_name,
+            upstream_step_key: self.upstream_step_key,
+            upstream_output_name: self.upstream_output_name,
+            pipeline_name: self.pipeline_name,
             seconds_to_wait: match &self.seconds_to_wait {
                 Some(RawTime::Number(n)) => Some(*n),
                 Some(RawTime::Text(t)) => t.parse().ok(),
@@ -386,48 +301,6 @@ impl RawEvent<'_> {
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for RawEvent<'a> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawEvent<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an event object")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-                let mut ev = RawEvent::default();
-                while let Some(key) = map.next_key::<Str<'de>>()? {
-                    ev.field_count = ev.field_count.saturating_add(1);
-                    match &*key {
-                        "__typename" => ev.typename = map.next_value()?,
-                        "runId" => ev.run_id = map.next_value()?,
-                        "message" => ev.message = map.next_value()?,
-                        "timestamp" => ev.timestamp = map.next_value()?,
-                        "level" => ev.level = map.next_value()?,
-                        "stepKey" => ev.step_key = map.next_value()?,
-                        "eventType" => ev.event_type = map.next_value()?,
-                        "error" => ev.error = map.next_value()?,
-                        "errorSource" => ev.error_source = map.next_value()?,
-                        "markerStart" => ev.marker_start = map.next_value()?,
-                        "markerEnd" => ev.marker_end = map.next_value()?,
-                        "inputName" => ev.input_name = map.next_value()?,
-                        "outputName" => ev.output_name = map.next_value()?,
-                        "upstreamStepKey" => ev.upstream_step_key = map.next_value()?,
-                        "upstreamOutputName" => ev.upstream_output_name = map.next_value()?,
-                        "pipelineName" => ev.pipeline_name = map.next_value()?,
-                        "secondsToWait" => ev.seconds_to_wait = map.next_value()?,
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(ev)
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,14 +308,12 @@ mod tests {
     #[test]
     fn reads_a_real_failure_event() {
         let mut json = br#"{"__typename":"ExecutionStepFailureEvent","runId":"r","message":"Execution of step \"b\" failed.","timestamp":"1795501883000","level":"ERROR","stepKey":"b","eventType":"STEP_FAILURE","error":{"message":"dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred while executing op \"b\":\n","className":"DagsterExecutionStepExecutionError","stack":["  File \"x.py\", line 1\n"],"cause":{"message":"ModuleNotFoundError: No module named 'snowflake'\n","className":"ModuleNotFoundError","stack":[],"cause":null}},"errorSource":"USER_CODE_ERROR","metadataEntries":[{"label":"x"}]}"#.to_vec();
-        let ev: RawEvent<'_> = simd_json::serde::from_slice(&mut json).unwrap();
+        let tape = simd_json::to_tape(&mut json).unwrap();
+        let ev = crate::tape::event(&tape.0, 0).unwrap();
         assert_eq!(ev.field_count, 10);
-        assert_eq!(
-            ev.message.as_deref(),
-            Some("Execution of step \"b\" failed.")
-        );
+        assert_eq!(ev.message, Some("Execution of step \"b\" failed."));
         assert_eq!(ev.timestamp.unwrap().epoch_ms(), Some(1_795_501_883_000));
-        let info = ev.error.unwrap().into_info(ev.error_source.as_deref());
+        let info = ev.error.unwrap().into_info(ev.error_source);
         assert_eq!(
             info.summary(),
             "DagsterExecutionStepExecutionError ← ModuleNotFoundError: No module named 'snowflake'"

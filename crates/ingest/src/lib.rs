@@ -35,6 +35,7 @@ mod parse;
 mod progress;
 mod scan;
 pub mod schema;
+mod tape;
 pub mod time;
 
 pub use archive::{Archive, EventRef, FileSummary, IngestStats, LoadOptions, Run, RunMatch};

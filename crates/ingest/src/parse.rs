@@ -17,7 +17,6 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use std::sync::Arc;
 
 use crate::batch::{EventBatch, EventView, NewEvent};
@@ -26,6 +25,7 @@ use crate::error::{Error, Location};
 use crate::event::RawEvent;
 use crate::scan::{self, ScanError, element_spans, for_each_member_consuming, skip_value, skip_ws};
 use crate::schema::{normalize_event_type, typename_for};
+use crate::tape;
 
 /// What kind of export a file turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -246,13 +246,13 @@ struct SimdScratch {
 }
 
 impl SimdScratch {
-    /// Parses a padded copy of `json` into the tape and hands `f` a
-    /// deserializer over it (its strings borrow from the copy) and the
-    /// structural indexes of the parse (offsets into `json`).
+    /// Parses a padded copy of `json` into the tape and hands `f` its nodes
+    /// (their strings borrow from the copy) and the structural indexes of
+    /// the parse (offsets into `json`).
     fn parse<R>(
         &mut self,
         json: &[u8],
-        f: impl for<'de> FnOnce(&mut simd_json::Deserializer<'de>, &[u32]) -> R,
+        f: impl for<'de> FnOnce(&[simd_json::Node<'de>], &[u32]) -> R,
     ) -> Result<R, simd_json::Error> {
         self.input.clear();
         self.input.extend_from_slice(json);
@@ -263,18 +263,10 @@ impl SimdScratch {
             .take()
             .unwrap_or_else(|| simd_json::Tape(Vec::new()));
         let filled =
-            simd_json::fill_tape_padded(&mut self.input, json.len(), &mut self.buffers, &mut tape);
-        let result = match filled {
-            Ok(()) => {
-                let mut de = simd_json::Deserializer::from_tape(tape);
-                let r = f(&mut de, self.buffers.structural_indexes());
-                tape = de.into_tape();
-                Ok(r)
-            }
-            Err(e) => Err(e),
-        };
+            simd_json::fill_tape_padded(&mut self.input, json.len(), &mut self.buffers, &mut tape)
+                .map(|()| f(&tape.0, self.buffers.structural_indexes()));
         self.tape = Some(tape.reset());
-        result
+        filled
     }
 }
 
@@ -393,11 +385,13 @@ impl Parser<'_> {
     fn parse_json<R>(
         &mut self,
         range: Range<usize>,
-        f: impl for<'de> FnOnce(&mut Self, &mut simd_json::Deserializer<'de>, &[u32]) -> R,
+        f: impl for<'de> FnOnce(&mut Self, &[simd_json::Node<'de>], &[u32]) -> R,
     ) -> Result<R, simd_json::Error> {
         let mut simd = std::mem::take(&mut self.simd);
         let buf = self.buf;
-        let parsed = simd.parse(&buf[range], |de, structurals| f(self, de, structurals));
+        let parsed = simd.parse(&buf[range], |nodes, structurals| {
+            f(self, nodes, structurals)
+        });
         self.simd = simd;
         parsed
     }
@@ -407,56 +401,45 @@ impl Parser<'_> {
     /// Anything else, or any problem, goes the careful way, which also says
     /// where a file is broken.
     fn fast_page(&mut self) -> bool {
-        #[derive(serde::Deserialize)]
-        struct FastPage<'a> {
-            #[serde(borrow)]
-            events: Vec<RawEvent<'a>>,
-            #[serde(borrow, default)]
-            cursor: Option<crate::event::Str<'a>>,
-            #[serde(default, rename = "hasMore")]
-            has_more: Option<bool>,
-        }
         let buf = self.buf;
         let first = skip_ws(buf, 0);
         if buf.get(first) != Some(&b'{') {
             return false;
         }
         let want_raw = self.keep_raw.any();
-        let parsed = self.parse_json(0..buf.len(), |this, de, structurals| {
-            let Ok(page) = FastPage::deserialize(de) else {
+        let parsed = self.parse_json(0..buf.len(), |this, nodes, structurals| {
+            let Ok(Some(page)) = tape::page(nodes) else {
+                return false;
+            };
+            let Ok(events) = tape::elements(nodes, page.events, "events") else {
                 return false;
             };
             let tokens = if want_raw {
                 match scan::event_tokens(buf, structurals) {
-                    Some(tokens) if tokens.len() == page.events.len() => tokens,
+                    Some(tokens) if tokens.len() == events.len() => tokens,
                     _ => return false,
                 }
             } else {
                 Vec::new()
             };
             let rows_start = this.batch.len();
-            let cursor = page.cursor.as_deref().map(str::to_string);
-            let has_more = page.has_more;
-            let pushed = page
-                .events
-                .into_iter()
-                .enumerate()
-                .try_for_each(|(i, raw)| {
-                    let json = match tokens.get(i) {
-                        Some(t) => Json::Tokens(&structurals[t.clone()]),
-                        None => Json::Absent,
-                    };
-                    this.push_event(raw, 0, json, 0)
-                });
+            let pushed = events.iter().enumerate().try_for_each(|(i, &at)| {
+                let raw = tape::event(nodes, at).map_err(|_| ())?;
+                let json = match tokens.get(i) {
+                    Some(t) => Json::Tokens(&structurals[t.clone()]),
+                    None => Json::Absent,
+                };
+                this.push_event(raw, 0, json, 0).map_err(|_| ())
+            });
             if pushed.is_err() {
                 this.batch.truncate(rows_start);
                 return false;
             }
             this.set_kind(FileKind::Page);
             this.pages.push(PageInfo {
-                cursor_value: cursor.as_deref().and_then(decode_cursor),
-                cursor,
-                has_more,
+                cursor_value: page.cursor.and_then(decode_cursor),
+                cursor: page.cursor.map(str::to_string),
+                has_more: page.has_more,
                 rows: rows_start..this.batch.len(),
             });
             true
@@ -552,24 +535,26 @@ impl Parser<'_> {
         spans: &[(usize, usize)],
         page: u32,
     ) -> Result<(), Error> {
-        let parsed =
-            self.parse_json(
-                array.0..array.1,
-                |this, de, _| match Vec::<RawEvent<'_>>::deserialize(de) {
-                    Ok(events) if events.len() == spans.len() => Some(
-                        events
-                            .into_iter()
-                            .zip(spans)
-                            .try_for_each(|(raw, &(a, b))| {
-                                this.push_event(raw, a, Json::Span(a, b), page)
-                            }),
-                    ),
-                    _ => None,
-                },
-            );
+        let rows_start = self.batch.len();
+        let parsed = self.parse_json(array.0..array.1, |this, nodes, _| {
+            let events = tape::elements(nodes, 0, "events").ok()?;
+            if events.len() != spans.len() {
+                return None;
+            }
+            let pushed = events.iter().zip(spans).try_for_each(|(&at, &(a, b))| {
+                let raw = tape::event(nodes, at).map_err(|_| ())?;
+                this.push_event(raw, a, Json::Span(a, b), page)
+                    .map_err(|_| ())
+            });
+            Some(pushed)
+        });
         match parsed {
-            Ok(Some(outcome)) => outcome,
-            _ => spans.iter().try_for_each(|&(a, b)| self.event(a, b, page)),
+            Ok(Some(Ok(()))) => Ok(()),
+            _ => {
+                // Start over event by event, to name the one that is broken.
+                self.batch.truncate(rows_start);
+                spans.iter().try_for_each(|&(a, b)| self.event(a, b, page))
+            }
         }
     }
 
@@ -886,11 +871,16 @@ impl Parser<'_> {
     }
 
     fn event(&mut self, s: usize, e: usize, page: u32) -> Result<(), Error> {
-        let parsed = self.parse_json(s..e, |this, de, _| {
-            RawEvent::deserialize(de).map(|raw| this.push_event(raw, s, Json::Span(s, e), page))
+        let parsed = self.parse_json(s..e, |this, nodes, _| {
+            tape::event(nodes, 0).map(|raw| this.push_event(raw, s, Json::Span(s, e), page))
         });
-        match parsed.and_then(|r| r) {
-            Ok(outcome) => outcome,
+        match parsed {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(reason)) => Err(Error::Event {
+                path: self.path.to_path_buf(),
+                at: self.at(s),
+                reason,
+            }),
             Err(err) => Err(self.simd_error(s, e, &err)),
         }
     }
@@ -908,8 +898,8 @@ impl Parser<'_> {
             at: this.at(s),
             reason,
         };
-        let run_id = match raw.run_id.take() {
-            Some(r) => r.0,
+        let run_id = match raw.run_id {
+            Some(r) => Cow::Borrowed(r),
             None => Cow::Owned(self.run_id_from_path().ok_or_else(|| {
                 bad(
                     self,
@@ -920,24 +910,20 @@ impl Parser<'_> {
         let timestamp_ms = match &raw.timestamp {
             Some(t) => t
                 .epoch_ms()
-                .ok_or_else(|| bad(self, format!("unreadable timestamp {t:?}")))?,
+                .ok_or_else(|| bad(self, format!("unreadable timestamp {t}")))?,
             None => return Err(bad(self, "the event has no timestamp".into())),
         };
         let level = match &raw.level {
             Some(l) => l
                 .level()
-                .ok_or_else(|| bad(self, format!("unknown level {l:?}")))?,
+                .ok_or_else(|| bad(self, format!("unknown level {l}")))?,
             None => return Err(bad(self, "the event has no level".into())),
         };
-        let event_type = raw.event_type.as_deref().map(normalize_event_type);
+        let event_type = raw.event_type.map(normalize_event_type);
         let typename = raw
             .typename
-            .as_deref()
             .unwrap_or_else(|| typename_for(event_type.as_deref()));
-        let error = raw
-            .error
-            .take()
-            .map(|err| err.into_info(raw.error_source.as_deref()));
+        let error = raw.error.take().map(|err| err.into_info(raw.error_source));
         let detail = raw.detail();
         self.batch.push(
             &run_id,
@@ -946,8 +932,8 @@ impl Parser<'_> {
                 level,
                 event_type: event_type.as_deref(),
                 typename,
-                step_key: raw.step_key.as_deref(),
-                message: raw.message.as_deref().unwrap_or(""),
+                step_key: raw.step_key,
+                message: raw.message.unwrap_or(""),
                 error,
                 detail,
                 field_count: raw.field_count,
