@@ -27,10 +27,11 @@ pub(crate) struct Loaded {
     pub(crate) had_problems: bool,
 }
 
-pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw) -> Result<Loaded> {
+/// Reads the inputs; `details` as in [`ParseOptions::details`].
+pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw, details: bool) -> Result<Loaded> {
     let bar = Bar::new(cfg.progress);
     let opts = LoadOptions {
-        parse: ParseOptions { keep_raw },
+        parse: ParseOptions { keep_raw, details },
         strict: cfg.strict,
     };
     let archive = Archive::load(&cfg.inputs, opts, &bar).map_err(StrictStop)?;

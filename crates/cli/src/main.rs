@@ -55,9 +55,14 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let _ = writeln!(io::stderr(), "daglog: error: {err:#}");
-            // Bad input stopped by --strict is 1 like any skipped input;
+            // Bad input stopped by --strict is 1 like any skipped input, and
+            // so is an input that changed before its events were printed;
             // usage errors and anything unexpected are 2.
-            if err.downcast_ref::<StrictStop>().is_some() {
+            let changed_input = err
+                .chain()
+                .filter_map(|e| e.downcast_ref::<io::Error>())
+                .any(|e| e.get_ref().is_some_and(|e| e.is::<daglog_ingest::Error>()));
+            if err.downcast_ref::<StrictStop>().is_some() || changed_input {
                 ExitCode::from(1)
             } else {
                 ExitCode::from(2)

@@ -17,12 +17,13 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::batch::FileStamp;
 use crate::batch::{EventBatch, EventView};
 use crate::discover::{
     Candidate, Entry, Input, expand_input, has_export_extension, list_dir, natural_cmp,
 };
 use crate::error::Error;
-use crate::parse::{FileKind, ParseOptions, RunMeta, looks_like_export, parse_bytes};
+use crate::parse::{FileKind, ParseOptions, RunMeta, looks_like_export, parse_file};
 use crate::progress::Progress;
 
 /// Options for [`Archive::load`].
@@ -124,14 +125,22 @@ pub(crate) const KEPT_BUFFER_LIMIT: usize = 64 << 20;
 fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
     let mut data = FILE_BYTES.with_borrow_mut(std::mem::take);
     data.clear();
+    // A regular file can be read again to print its events (not a pipe).
+    let mut stamp = None;
     let read = if c.stdin {
         std::io::stdin().lock().read_to_end(&mut data)
     } else {
         std::fs::File::open(&c.path).and_then(|mut f| {
+            let meta = f.metadata()?;
+            if meta.is_file() {
+                stamp = Some(FileStamp::of(&meta));
+            }
             data.reserve(c.size as usize);
             f.read_to_end(&mut data)
         })
     };
+    // Still being written: not to be trusted to read the same again.
+    stamp = stamp.filter(|s| s.len == data.len() as u64);
     let outcome = match read {
         Err(source) => Outcome::Failed(Error::Read {
             path: c.path.clone(),
@@ -140,7 +149,7 @@ fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
         Ok(_) if !c.explicit && !has_export_extension(&c.path) && !looks_like_export(&data) => {
             Outcome::Ignored
         }
-        Ok(_) => match parse_bytes(&c.path, &data, opts) {
+        Ok(_) => match parse_file(&c.path, &data, opts, stamp) {
             Ok(f) => Outcome::Parsed(Box::new(f)),
             Err(e) => Outcome::Failed(e),
         },
@@ -411,7 +420,7 @@ impl Archive {
 
     /// Merges several exports of one run (see the module docs).
     fn merge(&self, mut sources: Vec<Vec<EventRef>>) -> (Vec<EventRef>, usize) {
-        type Key<'a> = (i64, Option<&'a str>, Option<&'a str>, &'a str);
+        type Key<'a> = (i64, Option<&'a str>, Option<&'a str>, u64);
         let key = |r: EventRef| -> Key<'_> {
             let b = &self.batches[r.batch as usize];
             let row = r.row as usize;
@@ -419,7 +428,7 @@ impl Archive {
                 b.timestamp_ms[row],
                 b.event_type.get(row),
                 b.step_key.get(row),
-                b.message.get(row),
+                b.message_hash[row],
             )
         };
         let fields = |r: EventRef| self.batches[r.batch as usize].field_count[r.row as usize];

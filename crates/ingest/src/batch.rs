@@ -29,10 +29,14 @@ impl StrColumn {
         self.ends.push(self.text.len());
     }
 
-    /// The string at `row`.
+    /// The string at `row`; empty past the rows stored (a column the load
+    /// did not fill).
     pub fn get(&self, row: usize) -> &str {
+        let Some(&end) = self.ends.get(row) else {
+            return "";
+        };
         let start = if row == 0 { 0 } else { self.ends[row - 1] };
-        &self.text[start..self.ends[row]]
+        &self.text[start..end]
     }
 
     /// Number of rows.
@@ -47,13 +51,26 @@ impl StrColumn {
 }
 
 /// Distinct strings of a column, each stored once per batch.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 struct Interner {
     values: Vec<Box<str>>,
     /// Built once there are too many values for a linear search; dropped
     /// when the batch is complete.
     index: HashMap<Box<str>, u32>,
     last: u32,
+}
+
+impl Clone for Interner {
+    /// The lookup index serves only while a batch is built: a clone (the
+    /// batch taken out of its builder) goes without it and rebuilds it if
+    /// it ever needs it.
+    fn clone(&self) -> Self {
+        Interner {
+            values: self.values.clone(),
+            index: HashMap::new(),
+            last: 0,
+        }
+    }
 }
 
 /// Up to this many values, a linear search beats hashing.
@@ -168,7 +185,7 @@ impl DetailColumn {
     }
 
     fn get(&self, row: usize) -> Option<EventDetail<'_>> {
-        let at = self.of_event[row].checked_sub(1)?;
+        let at = self.of_event.get(row)?.checked_sub(1)?;
         let r = &self.rows[at as usize];
         let strings = r
             .codes
@@ -205,9 +222,11 @@ pub struct EventBatch {
     pub typename: DictColumn,
     /// Step key; `None` for run-level events.
     pub step_key: DictColumn,
-    /// The event's message.
+    /// The event's message (empty when the load read no details).
     pub message: StrColumn,
-    /// The error chain of error events.
+    /// A hash of the message, to merge exports by.
+    pub(crate) message_hash: Vec<u64>,
+    /// The error chain of error events (empty when the load read no details).
     pub error: Vec<Option<Box<ErrorInfo>>>,
     /// Markers, inputs, outputs, job name, where the event has them.
     detail: DetailColumn,
@@ -219,6 +238,70 @@ pub struct EventBatch {
     /// `raw_ends` has one end per row while any row keeps its JSON.
     raw_text: Vec<u8>,
     raw_ends: Vec<usize>,
+    /// Where each event's JSON is in the file, when the file can be read
+    /// again to print it (see [`crate::Archive::for_each_json`]): then
+    /// nothing is copied, and `raw_text` stays empty.
+    pub(crate) spans: Vec<FileSpan>,
+    /// The file the spans point into, as it was read.
+    pub(crate) stamp: Option<FileStamp>,
+    /// Messages, errors and details are read (see `ParseOptions::details`).
+    pub(crate) details: bool,
+}
+
+/// What a file was when it was read, to tell whether it changed since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileStamp {
+    pub(crate) len: u64,
+    pub(crate) modified: Option<std::time::SystemTime>,
+}
+
+impl FileStamp {
+    pub(crate) fn of(meta: &std::fs::Metadata) -> FileStamp {
+        FileStamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        }
+    }
+}
+
+/// Exports of one run are merged by (time, type, step, message): a 64-bit
+/// hash stands for the message, so a load that reads no messages can merge.
+fn message_hash(message: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x6461_676c_6f67).hash_one(message)
+}
+
+/// Where an event's JSON is in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileSpan {
+    /// Offset of its `{` in the file.
+    pub(crate) start: u64,
+    /// Length up to and with its `}`.
+    pub(crate) len: u32,
+    /// No whitespace to take out: the bytes can be printed as they are.
+    pub(crate) compact: bool,
+}
+
+impl FileSpan {
+    /// A row whose JSON is not in the file (a copy, or nothing).
+    pub(crate) const NONE: FileSpan = FileSpan {
+        start: 0,
+        len: 0,
+        compact: true,
+    };
+
+    pub(crate) fn end(self) -> u64 {
+        self.start + u64::from(self.len)
+    }
+
+    /// Appends `json`, the span's bytes, compact.
+    pub(crate) fn write_compact(self, json: &[u8], out: &mut Vec<u8>) {
+        if self.compact {
+            out.extend_from_slice(json);
+        } else {
+            crate::scan::write_compact(json, out);
+        }
+    }
 }
 
 /// The values of one event, borrowed from its batch.
@@ -281,7 +364,7 @@ impl EventBatch {
         for strings in self.interners() {
             strings.index.clear();
         }
-        // No row kept its JSON: `raw` needs no ends to say so.
+        // No row kept a copy of its JSON: `raw` needs no ends to say so.
         if self.raw_text.is_empty() {
             self.raw_ends.clear();
         }
@@ -312,6 +395,7 @@ impl EventBatch {
         self.typename.truncate(len);
         self.step_key.truncate(len);
         self.message.truncate(len);
+        self.message_hash.truncate(len);
         self.error.truncate(len);
         self.detail.truncate(len);
         self.field_count.truncate(len);
@@ -319,6 +403,7 @@ impl EventBatch {
         self.raw_ends.truncate(len);
         self.raw_text
             .truncate(self.raw_ends.last().copied().unwrap_or(0));
+        self.spans.truncate(len);
         // Run ids first seen in the dropped rows go too.
         let runs = self.run.iter().max().map_or(0, |&r| r as usize + 1);
         self.run_ids.truncate(runs);
@@ -342,9 +427,12 @@ impl EventBatch {
         self.event_type.push(ev.event_type);
         self.typename.push(Some(ev.typename));
         self.step_key.push(ev.step_key);
-        self.message.push(ev.message);
-        self.error.push(ev.error.map(Box::new));
-        self.detail.push(ev.detail);
+        self.message_hash.push(message_hash(ev.message));
+        if self.details {
+            self.message.push(ev.message);
+            self.error.push(ev.error.map(Box::new));
+            self.detail.push(ev.detail);
+        }
         self.field_count.push(ev.field_count);
         self.page.push(ev.page);
         self.raw_ends.push(self.raw_text.len());
@@ -372,7 +460,50 @@ impl EventBatch {
         &self.run_ids[self.run[row] as usize]
     }
 
-    /// The original JSON of event `row`, compact; empty when it was not kept.
+    /// Keeps where the last event pushed is in the file instead of a copy.
+    pub(crate) fn span_of_last(&mut self, span: FileSpan) {
+        let row = self.len() - 1;
+        self.spans.resize(row, FileSpan::NONE);
+        self.spans.push(span);
+    }
+
+    /// Where event `row`'s JSON is in the file, if it was kept that way.
+    pub(crate) fn span(&self, row: usize) -> Option<FileSpan> {
+        self.spans
+            .get(row)
+            .copied()
+            .filter(|s| *s != FileSpan::NONE)
+    }
+
+    /// Turns the kept spans into copies of the JSON that `keep` wants, from
+    /// `file`, the bytes the spans point into.
+    pub(crate) fn copy_spans(&mut self, file: &[u8], keep: &KeepRaw) {
+        let mut text = Vec::new();
+        let mut ends = Vec::with_capacity(self.len());
+        for row in 0..self.len() {
+            match self.span(row) {
+                Some(span) => {
+                    let wanted = match keep {
+                        KeepRaw::None => false,
+                        KeepRaw::All => true,
+                        KeepRaw::Matching(f) => f(&self.view(row)),
+                    };
+                    if wanted {
+                        let json = &file[span.start as usize..span.end() as usize];
+                        span.write_compact(json, &mut text);
+                    }
+                }
+                None => text.extend_from_slice(self.raw(row)),
+            }
+            ends.push(text.len());
+        }
+        self.raw_text = text;
+        self.raw_ends = ends;
+        self.spans.clear();
+    }
+
+    /// The original JSON of event `row`, compact; empty when it was not
+    /// kept, or kept as a place in the file.
     pub fn raw(&self, row: usize) -> &[u8] {
         match self.raw_ends.get(row) {
             Some(&end) => {
@@ -393,7 +524,7 @@ impl EventBatch {
             typename: self.typename.get(row).unwrap_or(""),
             step_key: self.step_key.get(row),
             message: self.message.get(row),
-            error: self.error[row].as_deref(),
+            error: self.error.get(row).and_then(Option::as_deref),
             detail: self.detail.get(row),
             raw: self.raw(row),
         }

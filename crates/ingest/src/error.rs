@@ -92,6 +92,21 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A file whose events are being printed could not be read again.
+    #[error("failed to read {} again to print its events: {source}", path.display())]
+    Reread {
+        /// The input.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// A file changed between reading it and printing its events.
+    #[error("{} changed while daglog was reading it; run daglog again to print its events", path.display())]
+    Changed {
+        /// The input.
+        path: PathBuf,
+    },
 }
 
 impl Error {
@@ -105,7 +120,9 @@ impl Error {
             | Error::Utf8 { path, .. }
             | Error::Shape { path, .. }
             | Error::Graphql { path, .. }
-            | Error::Event { path, .. } => path,
+            | Error::Event { path, .. }
+            | Error::Reread { path, .. }
+            | Error::Changed { path } => path,
         }
     }
 }

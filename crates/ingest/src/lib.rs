@@ -32,6 +32,7 @@ mod discover;
 mod error;
 mod event;
 mod parse;
+mod print;
 mod progress;
 mod scan;
 pub mod schema;

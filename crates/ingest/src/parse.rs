@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
-use crate::batch::{EventBatch, EventView, NewEvent};
+use crate::batch::{EventBatch, EventView, FileSpan, FileStamp, NewEvent};
 use crate::debug;
 use crate::error::{Error, Location};
 use crate::event::RawEvent;
@@ -147,10 +147,24 @@ impl std::fmt::Debug for KeepRaw {
 }
 
 /// Options for parsing.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ParseOptions {
     /// Which events keep their original JSON.
     pub keep_raw: KeepRaw,
+    /// Read each event's message, error chain and step details (markers,
+    /// inputs, outputs). Without them an event has only what selecting,
+    /// ordering and merging it takes (run, time, level, type, step, a hash
+    /// of its message): enough to print its JSON, not to show or analyse it.
+    pub details: bool,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            keep_raw: KeepRaw::default(),
+            details: true,
+        }
+    }
 }
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -167,13 +181,25 @@ pub fn looks_like_export(head: &[u8]) -> bool {
 
 /// Parses one file's bytes (gzip is detected and decompressed).
 pub fn parse_bytes(path: &Path, data: &[u8], opts: &ParseOptions) -> Result<ParsedFile, Error> {
+    parse_file(path, data, opts, None)
+}
+
+/// [`parse_bytes`] of the file at `path`, which is `data` as long as it
+/// keeps `stamp`: the events then keep where their JSON is in it rather
+/// than a copy, and it is read again to print them.
+pub(crate) fn parse_file(
+    path: &Path,
+    data: &[u8],
+    opts: &ParseOptions,
+    stamp: Option<FileStamp>,
+) -> Result<ParsedFile, Error> {
     let bytes = data.len() as u64;
     if data.starts_with(&GZIP_MAGIC) {
         let mut out = GUNZIPPED.with_borrow_mut(std::mem::take);
         out.clear();
         let read = flate2::read::MultiGzDecoder::new(data).read_to_end(&mut out);
         let parsed = match read {
-            Ok(_) => parse_plain(path, &out, opts, bytes),
+            Ok(_) => parse_plain(path, &out, opts, bytes, None),
             Err(source) => Err(Error::Gzip {
                 path: path.to_path_buf(),
                 source,
@@ -185,19 +211,22 @@ pub fn parse_bytes(path: &Path, data: &[u8], opts: &ParseOptions) -> Result<Pars
         }
         return parsed;
     }
-    parse_plain(path, data, opts, bytes)
+    parse_plain(path, data, opts, bytes, stamp)
 }
 
 fn parse_plain(
     path: &Path,
-    data: &[u8],
+    file: &[u8],
     opts: &ParseOptions,
     bytes: u64,
+    stamp: Option<FileStamp>,
 ) -> Result<ParsedFile, Error> {
-    let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
+    let data = file.strip_prefix(b"\xef\xbb\xbf").unwrap_or(file);
+    let mut batch = BATCH.with_borrow_mut(std::mem::take);
+    batch.details = opts.details;
     let mut p = Parser {
         path,
-        batch: BATCH.with_borrow_mut(std::mem::take),
+        batch,
         buf: data,
         pages: Vec::new(),
         runs: Vec::new(),
@@ -207,6 +236,7 @@ fn parse_plain(
         fallback_run_id: None,
         scanned: RefCell::new(HashMap::new()),
         keep_raw: opts.keep_raw.clone(),
+        spans_from: stamp.map(|_| (file.len() - data.len()) as u64),
     };
     let parsed = p.parse_all();
     let Parser {
@@ -219,8 +249,16 @@ fn parse_plain(
         ..
     } = p;
     SIMD.set(simd);
-    let exact = batch.take_exact();
+    if batch.run_ids.len() > 1 {
+        // Printing reads the file again piece by piece in output order,
+        // which interleaves runs: worth it only for one run per file.
+        batch.copy_spans(file, &opts.keep_raw);
+    }
+    let mut exact = batch.take_exact();
     BATCH.set(batch);
+    if !exact.spans.is_empty() {
+        exact.stamp = stamp;
+    }
     parsed?;
     Ok(ParsedFile {
         path: path.to_path_buf(),
@@ -293,6 +331,9 @@ struct Parser<'p> {
     /// descended into (keyed by the value's start), so nothing is scanned twice.
     scanned: RefCell<HashMap<usize, Scanned>>,
     keep_raw: KeepRaw,
+    /// When the file can be read again: where `buf` starts in it. The
+    /// events then keep where their JSON is instead of a copy.
+    spans_from: Option<u64>,
 }
 
 /// Where an event's original JSON is in the file.
@@ -941,6 +982,24 @@ impl Parser<'_> {
             },
         );
         let buf = self.buf;
+        if let Some(from) = self.spans_from.filter(|_| self.keep_raw.any()) {
+            let (s, e, compact) = match json {
+                // The careful path does not know; printing compacts it.
+                Json::Span(s, e) => (s, e, false),
+                Json::Tokens(tokens) => {
+                    let (first, last) = (tokens[0] as usize, tokens[tokens.len() - 1] as usize);
+                    (first, last + 1, scan::tokens_are_compact(buf, tokens))
+                }
+                Json::Absent => return Ok(()),
+            };
+            self.batch.span_of_last(FileSpan {
+                start: from + s as u64,
+                len: u32::try_from(e - s)
+                    .map_err(|_| bad(self, "the event is over 4 GB".into()))?,
+                compact,
+            });
+            return Ok(());
+        }
         self.batch
             .keep_raw_of_last(&self.keep_raw, |out| match json {
                 Json::Span(s, e) => scan::write_compact(&buf[s..e], out),
@@ -1016,6 +1075,7 @@ mod tests {
             text,
             &ParseOptions {
                 keep_raw: KeepRaw::None,
+                ..ParseOptions::default()
             },
         )
     }
@@ -1049,6 +1109,7 @@ mod tests {
                         &bytes,
                         &ParseOptions {
                             keep_raw: KeepRaw::None,
+                            ..ParseOptions::default()
                         },
                     )
                     .unwrap();
@@ -1105,13 +1166,42 @@ mod tests {
         let f = parse_bytes(
             Path::new("t.json"),
             page.as_bytes(),
-            &ParseOptions { keep_raw: keep },
+            &ParseOptions {
+                keep_raw: keep,
+                ..ParseOptions::default()
+            },
         )
         .unwrap();
         assert_eq!(f.batch.len(), 2);
         assert!(f.batch.raw(0).is_empty());
         // Kept compact, whatever the spacing of the export.
         assert_eq!(f.batch.raw(1), EV.replace("\"hi\"", "\"bye\"").as_bytes());
+    }
+
+    /// Without details an event keeps no message, error or markers, but the
+    /// hash that merges exports is the message's all the same.
+    #[test]
+    fn a_load_without_details_still_merges_by_message() {
+        let failure = r#"{"__typename":"ExecutionStepFailureEvent","runId":"r1","message":"boom","timestamp":"1795501832511","level":"ERROR","stepKey":"a","eventType":"STEP_FAILURE","error":{"message":"x","className":"X","stack":[],"cause":null},"markerStart":"m"}"#;
+        let full = parse(failure).unwrap();
+        let lean = parse_bytes(
+            Path::new("t.json"),
+            failure.as_bytes(),
+            &ParseOptions {
+                details: false,
+                ..ParseOptions::default()
+            },
+        )
+        .unwrap();
+        let (a, b) = (full.batch.view(0), lean.batch.view(0));
+        assert_eq!((a.message, b.message), ("boom", ""));
+        assert!(a.error.is_some() && b.error.is_none());
+        assert!(a.detail.is_some() && b.detail.is_none());
+        assert_eq!(
+            (a.timestamp_ms, a.level, a.event_type, a.step_key, a.run_id),
+            (b.timestamp_ms, b.level, b.event_type, b.step_key, b.run_id)
+        );
+        assert_eq!(full.batch.message_hash, lean.batch.message_hash);
     }
 
     #[test]

@@ -290,6 +290,15 @@ pub(crate) fn write_compact_tokens(buf: &[u8], tokens: &[u32], out: &mut Vec<u8>
     out.extend_from_slice(&buf[from..=last as usize]);
 }
 
+/// Whether the value whose structural indexes are `tokens` has no
+/// whitespace between its tokens (see [`write_compact_tokens`]).
+pub(crate) fn tokens_are_compact(buf: &[u8], tokens: &[u32]) -> bool {
+    tokens
+        .iter()
+        .skip(1)
+        .all(|&t| !matches!(buf[t as usize - 1], b' ' | b'\n' | b'\r' | b'\t'))
+}
+
 /// 1-based line number of byte `offset`, for messages about NDJSON and pretty files.
 pub(crate) fn line_of(buf: &[u8], offset: usize) -> usize {
     memchr::memchr_iter(b'\n', &buf[..offset.min(buf.len())]).count() + 1

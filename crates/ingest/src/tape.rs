@@ -137,14 +137,12 @@ fn error<'a>(nodes: &[Node<'a>], i: usize) -> TapeResult<Option<RawError<'a>>> {
         match key {
             "message" => e.message = opt_str(nodes, v, key)?,
             "className" => e.class_name = opt_str(nodes, v, key)?,
-            "stack" => {
-                if !matches!(nodes[v], Node::Static(StaticNode::Null)) {
-                    let frames = elements(nodes, v, "field \"stack\"")?;
-                    e.stack = frames
-                        .into_iter()
-                        .map(|f| opt_str(nodes, f, key).map(Option::unwrap_or_default))
-                        .collect::<TapeResult<_>>()?;
-                }
+            "stack" if !matches!(nodes[v], Node::Static(StaticNode::Null)) => {
+                let frames = elements(nodes, v, "field \"stack\"")?;
+                e.stack = frames
+                    .into_iter()
+                    .map(|f| opt_str(nodes, f, key).map(Option::unwrap_or_default))
+                    .collect::<TapeResult<_>>()?;
             }
             "cause" => e.cause = error(nodes, v)?.map(Box::new),
             _ => {}

@@ -40,8 +40,8 @@ pub use figures::{
     Format, write_gaps, write_info, write_runs, write_stats, write_step_rows, write_timeline,
 };
 pub use logs::{
-    CountField, Counts, CountsFormat, HumanLogs, HumanOptions, JsonLogs, LogPrinter, NdjsonLogs,
-    PageEnd, write_counts,
+    CountField, Counts, CountsFormat, HumanLogs, HumanOptions, JsonLogPrinter, JsonLogs,
+    LogPrinter, NdjsonLogs, PageEnd, write_counts,
 };
 pub use report::{write_archive_report, write_run_report};
 pub use text::{escape_control, first_line};

@@ -27,6 +27,12 @@ pub trait LogPrinter {
     fn finish(&mut self, end: &PageEnd) -> io::Result<()>;
 }
 
+/// A printer of events' original JSON alone, which can be handed just that.
+pub trait JsonLogPrinter: LogPrinter {
+    /// One event, as its original JSON (compact).
+    fn event_json(&mut self, json: &[u8]) -> io::Result<()>;
+}
+
 /// Options for [`HumanLogs`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HumanOptions {
@@ -167,11 +173,7 @@ impl<W: Write> LogPrinter for JsonLogs<W> {
     }
 
     fn event(&mut self, ev: &EventView<'_>) -> io::Result<()> {
-        if !self.first {
-            self.out.write_all(b",")?;
-        }
-        self.first = false;
-        self.out.write_all(ev.raw)
+        self.event_json(ev.raw)
     }
 
     fn finish(&mut self, end: &PageEnd) -> io::Result<()> {
@@ -183,6 +185,16 @@ impl<W: Write> LogPrinter for JsonLogs<W> {
             b",\"hasMore\":false}\n"
         })?;
         self.out.flush()
+    }
+}
+
+impl<W: Write> JsonLogPrinter for JsonLogs<W> {
+    fn event_json(&mut self, json: &[u8]) -> io::Result<()> {
+        if !self.first {
+            self.out.write_all(b",")?;
+        }
+        self.first = false;
+        self.out.write_all(json)
     }
 }
 
@@ -207,12 +219,18 @@ impl<W: Write> NdjsonLogs<W> {
 
 impl<W: Write> LogPrinter for NdjsonLogs<W> {
     fn event(&mut self, ev: &EventView<'_>) -> io::Result<()> {
-        self.out.write_all(ev.raw)?;
-        self.out.write_all(b"\n")
+        self.event_json(ev.raw)
     }
 
     fn finish(&mut self, _end: &PageEnd) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+impl<W: Write> JsonLogPrinter for NdjsonLogs<W> {
+    fn event_json(&mut self, json: &[u8]) -> io::Result<()> {
+        self.out.write_all(json)?;
+        self.out.write_all(b"\n")
     }
 }
 

@@ -70,7 +70,7 @@ fn on_selected_runs(
     let Loaded {
         archive,
         had_problems,
-    } = load(&cfg.input, KeepRaw::None)?;
+    } = load(&cfg.input, KeepRaw::None, true)?;
     let runs = selected(&archive, cfg.run_id.as_deref())?;
     warn_truncated(&runs);
     let (analysis, stats) = analyse(&archive, runs)?;
@@ -95,7 +95,7 @@ pub(crate) fn info(cfg: &AnalysisConfig) -> Result<bool> {
     let Loaded {
         archive,
         had_problems,
-    } = load(&cfg.input, KeepRaw::None)?;
+    } = load(&cfg.input, KeepRaw::None, true)?;
     // A run known only from run metadata (run.json, a runsOrError list) has
     // no events, but its info is still there to show.
     let meta_only = |id: &str| {
@@ -139,7 +139,7 @@ pub(crate) fn runs(cfg: &RunsConfig) -> Result<bool> {
     let Loaded {
         archive,
         had_problems,
-    } = load(&cfg.input, KeepRaw::None)?;
+    } = load(&cfg.input, KeepRaw::None, true)?;
     let (_, stats) = analyse(&archive, archive.runs.iter().collect())?;
     let mut list = run_list(&archive, &stats);
     list.retain(|info| {
@@ -164,7 +164,7 @@ pub(crate) fn timeline(cfg: &AnalysisConfig) -> Result<bool> {
     let Loaded {
         archive,
         had_problems,
-    } = load(&cfg.input, KeepRaw::None)?;
+    } = load(&cfg.input, KeepRaw::None, true)?;
     let run = single(&archive, cfg.run_id.as_deref(), "timeline")?;
     warn_truncated(&[run]);
     let (analysis, stats) = analyse(&archive, vec![run])?;
@@ -204,7 +204,7 @@ pub(crate) fn compare(cfg: &CompareConfig) -> Result<bool> {
     let Loaded {
         archive,
         had_problems,
-    } = load(&cfg.input, KeepRaw::None)?;
+    } = load(&cfg.input, KeepRaw::None, true)?;
     let a = select_run(&archive, &cfg.run_a)?;
     let b = select_run(&archive, &cfg.run_b)?;
     if a.run_id == b.run_id {
@@ -228,7 +228,7 @@ pub(crate) fn report(cfg: &ReportConfig) -> Result<bool> {
     let Loaded {
         archive,
         had_problems,
-    } = load(&cfg.input, KeepRaw::None)?;
+    } = load(&cfg.input, KeepRaw::None, true)?;
     let runs = selected(&archive, cfg.run_id.as_deref())?;
     if runs.is_empty() {
         anyhow::bail!(UsageError(

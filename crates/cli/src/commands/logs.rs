@@ -5,10 +5,10 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use anyhow::Result;
-use daglog_ingest::{Archive, EventView, KeepRaw, Run, encode_cursor};
+use daglog_ingest::{Archive, EventRef, EventView, KeepRaw, Run, encode_cursor};
 use daglog_report::{
-    CountField, Counts, CountsFormat, HumanLogs, HumanOptions, JsonLogs, LogPrinter, NdjsonLogs,
-    PageEnd, write_counts,
+    CountField, Counts, CountsFormat, HumanLogs, HumanOptions, JsonLogPrinter, JsonLogs,
+    LogPrinter, NdjsonLogs, PageEnd, write_counts,
 };
 
 use crate::config::{EventFilter, LogsConfig, LogsFormat};
@@ -79,7 +79,10 @@ pub(crate) fn run(cfg: &LogsConfig) -> Result<bool> {
         let filter = cfg.filter.clone();
         KeepRaw::Matching(Arc::new(move |ev| filter.matches(ev)))
     };
-    let loaded = load(&cfg.input, keep_raw)?;
+    // Printing JSON or counting needs no message unless `--grep` reads them.
+    let human = matches!(cfg.format, LogsFormat::Human { .. }) && cfg.count_by.is_none();
+    let details = human || cfg.filter.grep.is_some();
+    let loaded = load(&cfg.input, keep_raw, details)?;
     let archive = &loaded.archive;
     let runs: Vec<&Run> = match &cfg.run_id {
         Some(id) => vec![select_run(archive, id)?],
@@ -104,19 +107,25 @@ pub(crate) fn run(cfg: &LogsConfig) -> Result<bool> {
         out.flush()?;
         return Ok(!loaded.had_problems);
     }
-    let mut printer: Box<dyn LogPrinter> = match cfg.format {
-        LogsFormat::Human { color } => Box::new(HumanLogs::new(
-            out,
-            HumanOptions {
-                color,
-                show_run: runs.len() > 1,
-            },
-        )),
-        LogsFormat::Json => Box::new(JsonLogs::new(out)),
-        LogsFormat::Ndjson => Box::new(NdjsonLogs::new(out)),
-    };
-    let end = print_page(cfg, archive, &runs, printer.as_mut())?;
-    printer.finish(&end)?;
+    let (page, end) = select_page(cfg, archive, &runs);
+    match cfg.format {
+        LogsFormat::Human { color } => {
+            let mut printer = HumanLogs::new(
+                out,
+                HumanOptions {
+                    color,
+                    show_run: runs.len() > 1,
+                },
+            );
+            printer.begin()?;
+            for &r in &page {
+                printer.event(&archive.event(r))?;
+            }
+            printer.finish(&end)?;
+        }
+        LogsFormat::Json => print_json(archive, &page, &end, &mut JsonLogs::new(out))?,
+        LogsFormat::Ndjson => print_json(archive, &page, &end, &mut NdjsonLogs::new(out))?,
+    }
     Ok(!loaded.had_problems)
 }
 
@@ -161,38 +170,44 @@ fn count(cfg: &LogsConfig, archive: &Archive, runs: &[&Run], field: CountField) 
     Counts { field, rows, total }
 }
 
-/// Pushes the matching events after the cursor, up to the limit, into the
-/// printer; returns the cursor that continues after them.
-fn print_page(
-    cfg: &LogsConfig,
-    archive: &Archive,
-    runs: &[&Run],
-    printer: &mut dyn LogPrinter,
-) -> io::Result<PageEnd> {
-    printer.begin()?;
+/// The matching events after the cursor, up to the limit, and the cursor
+/// that continues after them.
+fn select_page(cfg: &LogsConfig, archive: &Archive, runs: &[&Run]) -> (Vec<EventRef>, PageEnd) {
+    let everything = cfg.filter.is_everything();
     let mut matched = 0usize;
-    let mut printed = 0usize;
+    let mut page = Vec::new();
     let mut has_more = false;
     'runs: for run in runs {
         for &r in &run.events {
-            let ev = archive.event(r);
-            if !cfg.filter.matches(&ev) {
+            if !everything && !cfg.filter.matches(&archive.event(r)) {
                 continue;
             }
             matched += 1;
             if matched <= cfg.offset {
                 continue;
             }
-            if cfg.limit.is_some_and(|l| printed >= l) {
+            if cfg.limit.is_some_and(|l| page.len() >= l) {
                 has_more = true;
                 break 'runs;
             }
-            printer.event(&ev)?;
-            printed += 1;
+            page.push(r);
         }
     }
-    Ok(PageEnd {
-        cursor: encode_cursor((cfg.offset + printed) as i64),
+    let end = PageEnd {
+        cursor: encode_cursor((cfg.offset + page.len()) as i64),
         has_more,
-    })
+    };
+    (page, end)
+}
+
+/// Prints the events' original JSON.
+fn print_json(
+    archive: &Archive,
+    page: &[EventRef],
+    end: &PageEnd,
+    printer: &mut dyn JsonLogPrinter,
+) -> io::Result<()> {
+    printer.begin()?;
+    archive.for_each_json(page, |_, json| printer.event_json(json))?;
+    printer.finish(end)
 }

@@ -1,0 +1,319 @@
+//! The original JSON of events, in the order they are printed.
+//!
+//! A load keeps an event's JSON as a place in its file when the file can be
+//! read again (see [`crate::KeepRaw`]): copying a whole archive's JSON into
+//! memory costs more, in page faults, than reading the files a second time.
+//! Printing then reads the files back a window of events at a time, pieces of
+//! the window in parallel, and takes out the whitespace of pretty exports.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::archive::{Archive, EventRef};
+use crate::batch::FileStamp;
+use crate::error::Error;
+
+/// About this much JSON is rendered per piece.
+const PIECE_BYTES: usize = 1 << 20;
+
+/// A piece's buffers, kept from window to window.
+#[derive(Default)]
+struct Piece {
+    /// The events' JSON, compact, back to back.
+    text: Vec<u8>,
+    ends: Vec<usize>,
+    /// The stretches of files the piece's events are in.
+    files: Vec<u8>,
+    /// (batch, first byte in the file, where the stretch is in `files`).
+    stretches: Vec<(u32, u64, usize)>,
+}
+
+impl Archive {
+    /// Calls `write` with each event of `refs` and its original JSON,
+    /// compact, in the order of `refs`; the JSON is empty for an event whose
+    /// load did not keep it. Files are read again where the load left the
+    /// JSON in them: a file that changed since is an error
+    /// ([`Error::Changed`], inside the `io::Error`), as is one that can no
+    /// longer be read.
+    pub fn for_each_json(
+        &self,
+        refs: &[EventRef],
+        mut write: impl FnMut(EventRef, &[u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let pieces = 2 * rayon::current_num_threads();
+        let mut next = 0;
+        // The next window: pieces of about `PIECE_BYTES` of JSON each.
+        let mut cut = || {
+            let mut cuts = Vec::with_capacity(pieces);
+            while cuts.len() < pieces && next < refs.len() {
+                let start = next;
+                let mut bytes = 0;
+                while next < refs.len() && (next == start || bytes < PIECE_BYTES) {
+                    bytes += self.json_len(refs[next]);
+                    next += 1;
+                }
+                cuts.push(start..next);
+            }
+            cuts
+        };
+        let render = |pool: &mut Vec<Piece>, cuts: &[Range<usize>]| {
+            pool.resize_with(pieces, Piece::default);
+            pool.par_iter_mut()
+                .zip(cuts)
+                .try_for_each(|(piece, cut)| self.render(&refs[cut.clone()], piece))
+        };
+        let mut front = Vec::new();
+        let mut front_cuts = cut();
+        render(&mut front, &front_cuts).map_err(io::Error::other)?;
+        let mut back = Vec::new();
+        while !front_cuts.is_empty() {
+            // The next window is rendered while this one is written.
+            let back_cuts = cut();
+            let (rendered, written) = std::thread::scope(|s| {
+                let rendering = s.spawn(|| render(&mut back, &back_cuts));
+                let written = front.iter().zip(&front_cuts).try_for_each(|(piece, cut)| {
+                    let mut from = 0;
+                    refs[cut.clone()]
+                        .iter()
+                        .zip(&piece.ends)
+                        .try_for_each(|(&r, &end)| {
+                            let json = &piece.text[from..end];
+                            from = end;
+                            write(r, json)
+                        })
+                });
+                (rendering.join(), written)
+            });
+            written?;
+            rendered
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                .map_err(io::Error::other)?;
+            std::mem::swap(&mut front, &mut back);
+            front_cuts = back_cuts;
+        }
+        Ok(())
+    }
+
+    fn json_len(&self, r: EventRef) -> usize {
+        let batch = &self.batches[r.batch as usize];
+        match batch.span(r.row as usize) {
+            Some(span) => span.len as usize,
+            None => batch.raw(r.row as usize).len(),
+        }
+    }
+
+    /// Fills `piece` with the JSON of `refs`.
+    fn render(&self, refs: &[EventRef], piece: &mut Piece) -> Result<(), Error> {
+        piece.text.clear();
+        piece.ends.clear();
+        piece.files.clear();
+        piece.stretches.clear();
+        // The stretch of each file that holds the piece's events: one read each.
+        let mut wanted: Vec<(u32, u64, u64)> = Vec::new();
+        for r in refs {
+            if let Some(span) = self.batches[r.batch as usize].span(r.row as usize) {
+                match wanted.iter_mut().rev().find(|w| w.0 == r.batch) {
+                    Some(w) => {
+                        w.1 = w.1.min(span.start);
+                        w.2 = w.2.max(span.end());
+                    }
+                    None => wanted.push((r.batch, span.start, span.end())),
+                }
+            }
+        }
+        for (batch, start, end) in wanted {
+            let at = piece.files.len();
+            self.read_stretch(batch, start, end, &mut piece.files)?;
+            piece.stretches.push((batch, start, at));
+        }
+        for r in refs {
+            let batch = &self.batches[r.batch as usize];
+            match batch.span(r.row as usize) {
+                Some(span) => {
+                    let &(_, first, at) = piece
+                        .stretches
+                        .iter()
+                        .rev()
+                        .find(|s| s.0 == r.batch)
+                        .expect("every span's file was read");
+                    let from = at + (span.start - first) as usize;
+                    let json = &piece.files[from..from + span.len as usize];
+                    if json.first() != Some(&b'{') || json.last() != Some(&b'}') {
+                        return Err(self.changed(r.batch));
+                    }
+                    span.write_compact(json, &mut piece.text);
+                }
+                None => piece.text.extend_from_slice(batch.raw(r.row as usize)),
+            }
+            piece.ends.push(piece.text.len());
+        }
+        Ok(())
+    }
+
+    /// Appends bytes `start..end` of the file of `batch` to `out`.
+    fn read_stretch(
+        &self,
+        batch: u32,
+        start: u64,
+        end: u64,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        let path = &self.files[batch as usize].path;
+        let reread = |source| Error::Reread {
+            path: path.clone(),
+            source,
+        };
+        let mut file = File::open(path).map_err(reread)?;
+        let now = FileStamp::of(&file.metadata().map_err(reread)?);
+        if Some(now) != self.batches[batch as usize].stamp {
+            return Err(self.changed(batch));
+        }
+        file.seek(SeekFrom::Start(start)).map_err(reread)?;
+        let len = end - start;
+        let read = file.take(len).read_to_end(out).map_err(reread)?;
+        if read as u64 != len {
+            return Err(self.changed(batch));
+        }
+        Ok(())
+    }
+
+    fn changed(&self, batch: u32) -> Error {
+        Error::Changed {
+            path: self.files[batch as usize].path.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::{Input, KeepRaw, LoadOptions, NoProgress, ParseOptions, parse_bytes};
+
+    const RUN: &str = "../../fixtures/dagster-1.13/j1_fanout_300_success/4fb36135-36bc-41e9-b621-a73f55f84472/pages";
+
+    fn load(dir: &Path) -> Archive {
+        let opts = LoadOptions {
+            parse: ParseOptions {
+                keep_raw: KeepRaw::All,
+                details: false,
+            },
+            strict: true,
+        };
+        Archive::load(&[Input::Path(dir.to_path_buf())], opts, &NoProgress).unwrap()
+    }
+
+    fn all_refs(archive: &Archive) -> Vec<EventRef> {
+        archive.runs.iter().flat_map(|r| r.events.clone()).collect()
+    }
+
+    /// Pages of a real run, pretty (as exported) and compact, are read back
+    /// to exactly the JSON a load that copies it keeps: compact, every field.
+    #[test]
+    fn json_read_back_from_files_is_what_a_copy_keeps() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(RUN);
+        let mut expected = Vec::new();
+        for (i, name) in ["page-0001.json", "page-0002.json"].iter().enumerate() {
+            let pretty = std::fs::read(src.join(name)).unwrap();
+            let bytes = if i == 0 {
+                pretty
+            } else {
+                let v: serde_json::Value = serde_json::from_slice(&pretty).unwrap();
+                serde_json::to_vec(&v).unwrap()
+            };
+            std::fs::write(tmp.path().join(name), &bytes).unwrap();
+            let copied = parse_bytes(Path::new(name), &bytes, &ParseOptions::default()).unwrap();
+            expected.extend((0..copied.batch.len()).map(|row| copied.batch.raw(row).to_vec()));
+        }
+        let archive = load(tmp.path());
+        // Nothing copied: every event's JSON stayed in its file.
+        assert!(archive.batches.iter().all(|b| !b.spans.is_empty()));
+        assert!((0..archive.batches[0].len()).all(|row| archive.batches[0].raw(row).is_empty()));
+        let mut got = Vec::new();
+        archive
+            .for_each_json(&all_refs(&archive), |_, json| {
+                got.push(json.to_vec());
+                Ok(())
+            })
+            .unwrap();
+        assert!(got.len() >= 1000, "{}", got.len());
+        got.sort();
+        expected.sort();
+        assert_eq!(got, expected);
+    }
+
+    /// A file holding several runs keeps copies (printing would read it
+    /// again for each run), compact like the rest.
+    #[test]
+    fn a_file_of_several_runs_keeps_copies() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ev = |run: &str, ts: u64| {
+            serde_json::json!({"__typename": "LogMessageEvent", "runId": run, "message": "a  b",
+                "timestamp": ts.to_string(), "level": "INFO", "stepKey": null, "eventType": null})
+        };
+        let events = serde_json::json!([ev("r1", 1795501832511), ev("r2", 1795501832512)]);
+        let pretty = serde_json::to_vec_pretty(&events).unwrap();
+        std::fs::write(tmp.path().join("two-runs.json"), pretty).unwrap();
+        let archive = load(tmp.path());
+        let batch = &archive.batches[0];
+        assert!(batch.spans.is_empty());
+        let mut got = Vec::new();
+        archive
+            .for_each_json(&all_refs(&archive), |_, json| {
+                got.push(String::from_utf8(json.to_vec()).unwrap());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(got.len(), 2);
+        for (json, run) in got.iter().zip(["r1", "r2"]) {
+            assert!(json.starts_with(r#"{"__typename":"LogMessageEvent","eventType":null,"#));
+            assert!(json.contains(&format!(r#""message":"a  b","runId":"{run}","#)));
+        }
+    }
+
+    /// A file that changes between reading and printing is named, not
+    /// printed from: rewritten in place, or gone.
+    #[test]
+    fn a_file_changed_since_it_was_read_is_an_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(RUN)
+            .join("page-0001.json");
+        let page = tmp.path().join("page-0001.json");
+        std::fs::copy(&src, &page).unwrap();
+        let archive = load(tmp.path());
+        let refs = all_refs(&archive);
+        let print = |archive: &Archive| {
+            archive
+                .for_each_json(&refs, |_, _| Ok(()))
+                .unwrap_err()
+                .to_string()
+        };
+
+        let mut longer = std::fs::read(&src).unwrap();
+        longer.extend_from_slice(b"\n\n");
+        std::fs::write(&page, &longer).unwrap();
+        assert_eq!(
+            print(&archive),
+            format!(
+                "{} changed while daglog was reading it; run daglog again to print its events",
+                page.display()
+            )
+        );
+
+        std::fs::remove_file(&page).unwrap();
+        let message = print(&archive);
+        assert!(
+            message.starts_with(&format!(
+                "failed to read {} again to print its events: ",
+                page.display()
+            )),
+            "{message}"
+        );
+    }
+}
