@@ -284,13 +284,11 @@ struct SimdScratch {
 }
 
 impl SimdScratch {
-    /// Parses a padded copy of `json` into the tape and hands `f` its nodes
-    /// (their strings borrow from the copy) and the structural indexes of
-    /// the parse (offsets into `json`).
+    /// Parses a padded copy of `json` into the tape and hands `f` the result.
     fn parse<R>(
         &mut self,
         json: &[u8],
-        f: impl for<'de> FnOnce(&[simd_json::Node<'de>], &[u32]) -> R,
+        f: impl for<'de> FnOnce(&Parsed<'_, 'de>) -> R,
     ) -> Result<R, simd_json::Error> {
         self.input.clear();
         self.input.extend_from_slice(json);
@@ -300,11 +298,38 @@ impl SimdScratch {
             .tape
             .take()
             .unwrap_or_else(|| simd_json::Tape(Vec::new()));
+        let base = self.input.as_ptr() as usize;
         let filled =
             simd_json::fill_tape_padded(&mut self.input, json.len(), &mut self.buffers, &mut tape)
-                .map(|()| f(&tape.0, self.buffers.structural_indexes()));
+                .map(|()| {
+                    f(&Parsed {
+                        nodes: &tape.0,
+                        structurals: self.buffers.structural_indexes(),
+                        base,
+                    })
+                });
         self.tape = Some(tape.reset());
         filled
+    }
+}
+
+/// A parsed document: simd-json's tape and structural indexes.
+struct Parsed<'a, 'de> {
+    /// The tape; its strings borrow from the parsed copy.
+    nodes: &'a [simd_json::Node<'de>],
+    /// Offsets into the original of every bracket, brace, colon and comma,
+    /// and of the first byte of every string and scalar.
+    structurals: &'a [u32],
+    /// Where the parsed copy starts in memory: a string of the tape lies at
+    /// the same offset in the copy as in the original.
+    base: usize,
+}
+
+impl Parsed<'_, '_> {
+    /// The offset of a string of the tape in the original (its first byte
+    /// after the opening quote).
+    fn offset_of(&self, s: &str) -> Option<usize> {
+        (s.as_ptr() as usize).checked_sub(self.base)
     }
 }
 
@@ -426,13 +451,11 @@ impl Parser<'_> {
     fn parse_json<R>(
         &mut self,
         range: Range<usize>,
-        f: impl for<'de> FnOnce(&mut Self, &[simd_json::Node<'de>], &[u32]) -> R,
+        f: impl for<'de> FnOnce(&mut Self, &Parsed<'_, 'de>) -> R,
     ) -> Result<R, simd_json::Error> {
         let mut simd = std::mem::take(&mut self.simd);
         let buf = self.buf;
-        let parsed = simd.parse(&buf[range], |nodes, structurals| {
-            f(self, nodes, structurals)
-        });
+        let parsed = simd.parse(&buf[range], |doc| f(self, doc));
         self.simd = simd;
         parsed
     }
@@ -448,7 +471,8 @@ impl Parser<'_> {
             return false;
         }
         let want_raw = self.keep_raw.any();
-        let parsed = self.parse_json(0..buf.len(), |this, nodes, structurals| {
+        let parsed = self.parse_json(0..buf.len(), |this, doc| {
+            let (nodes, structurals) = (doc.nodes, doc.structurals);
             let Ok(Some(page)) = tape::page(nodes) else {
                 return false;
             };
@@ -456,7 +480,19 @@ impl Parser<'_> {
                 return false;
             };
             let tokens = if want_raw {
-                match scan::event_tokens(buf, structurals) {
+                // Each event's first key, for its opening quote.
+                let first_keys: Option<Vec<usize>> = events
+                    .iter()
+                    .map(|&e| match nodes.get(e + 1) {
+                        Some(simd_json::Node::String(k)) if tape::is_nonempty_object(nodes, e) => {
+                            doc.offset_of(k)?.checked_sub(1)
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let from_keys = first_keys
+                    .and_then(|keys| scan::event_tokens_from_keys(buf, structurals, &keys));
+                match from_keys.or_else(|| scan::event_tokens(buf, structurals)) {
                     Some(tokens) if tokens.len() == events.len() => tokens,
                     _ => return false,
                 }
@@ -577,7 +613,8 @@ impl Parser<'_> {
         page: u32,
     ) -> Result<(), Error> {
         let rows_start = self.batch.len();
-        let parsed = self.parse_json(array.0..array.1, |this, nodes, _| {
+        let parsed = self.parse_json(array.0..array.1, |this, doc| {
+            let nodes = doc.nodes;
             let events = tape::elements(nodes, 0, "events").ok()?;
             if events.len() != spans.len() {
                 return None;
@@ -912,8 +949,8 @@ impl Parser<'_> {
     }
 
     fn event(&mut self, s: usize, e: usize, page: u32) -> Result<(), Error> {
-        let parsed = self.parse_json(s..e, |this, nodes, _| {
-            tape::event(nodes, 0).map(|raw| this.push_event(raw, s, Json::Span(s, e), page))
+        let parsed = self.parse_json(s..e, |this, doc| {
+            tape::event(doc.nodes, 0).map(|raw| this.push_event(raw, s, Json::Span(s, e), page))
         });
         match parsed {
             Ok(Ok(outcome)) => outcome,
@@ -1176,6 +1213,47 @@ mod tests {
         assert!(f.batch.raw(0).is_empty());
         // Kept compact, whatever the spacing of the export.
         assert_eq!(f.batch.raw(1), EV.replace("\"hi\"", "\"bye\"").as_bytes());
+    }
+
+    /// On every real page, the events found from their first keys (where the
+    /// tape's strings are) are those a walk over every structural finds.
+    #[test]
+    fn events_found_from_their_first_keys_match_a_full_walk() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/dagster-1.13");
+        let mut scratch = SimdScratch::default();
+        let mut pages = 0;
+        fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                if entry.file_type().unwrap().is_dir() {
+                    files(&entry.path(), out);
+                } else if entry.path().to_string_lossy().contains("/pages/") {
+                    out.push(entry.path());
+                }
+            }
+        }
+        let mut all = Vec::new();
+        files(&root, &mut all);
+        for page in all {
+            let bytes = std::fs::read(&page).unwrap();
+            scratch
+                .parse(&bytes, |doc| {
+                    let walked = scan::event_tokens(&bytes, doc.structurals).unwrap();
+                    let events = tape::page(doc.nodes).unwrap().unwrap();
+                    let keys: Vec<usize> = tape::elements(doc.nodes, events.events, "events")
+                        .unwrap()
+                        .into_iter()
+                        .map(|e| match doc.nodes[e + 1] {
+                            simd_json::Node::String(k) => doc.offset_of(k).unwrap() - 1,
+                            _ => panic!("an event without keys in {}", page.display()),
+                        })
+                        .collect();
+                    let found = scan::event_tokens_from_keys(&bytes, doc.structurals, &keys);
+                    assert_eq!(found.as_ref(), Some(&walked), "{}", page.display());
+                })
+                .unwrap();
+            pages += 1;
+        }
+        assert!(pages >= 30, "{pages}");
     }
 
     /// Without details an event keeps no message, error or markers, but the

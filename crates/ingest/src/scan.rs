@@ -240,6 +240,61 @@ pub(crate) fn event_tokens(buf: &[u8], structurals: &[u32]) -> Option<Vec<Range<
     None
 }
 
+/// Like [`event_tokens`], for a page whose events' first keys are known to
+/// start at byte offsets `first_keys` (their opening quotes, in order): a
+/// binary search per event finds its `{`, and its `}` is just before the
+/// `,` of the next one, so only the last event's tokens are walked.
+pub(crate) fn event_tokens_from_keys(
+    buf: &[u8],
+    structurals: &[u32],
+    first_keys: &[usize],
+) -> Option<Vec<Range<usize>>> {
+    let byte = |k: usize| buf[structurals[k] as usize];
+    let mut opens = Vec::with_capacity(first_keys.len());
+    for &key in first_keys {
+        let open = structurals
+            .binary_search(&u32::try_from(key).ok()?)
+            .ok()?
+            .checked_sub(1)?;
+        if byte(open) != b'{' {
+            return None;
+        }
+        opens.push(open);
+    }
+    let mut ranges = Vec::with_capacity(opens.len());
+    for (i, &open) in opens.iter().enumerate() {
+        let end = match opens.get(i + 1) {
+            Some(&next) => {
+                // `…}` `,` `{…` between two events of the array.
+                if next < open + 3 || byte(next - 1) != b',' || byte(next - 2) != b'}' {
+                    return None;
+                }
+                next - 1
+            }
+            None => {
+                let mut depth = 0usize;
+                let mut k = open;
+                loop {
+                    match byte(k) {
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => depth -= 1,
+                        _ => {}
+                    }
+                    k += 1;
+                    if depth == 0 {
+                        break k;
+                    }
+                    if k == structurals.len() {
+                        return None;
+                    }
+                }
+            }
+        };
+        ranges.push(open..end);
+    }
+    Some(ranges)
+}
+
 /// The objects of an array whose first structural after its `[` is `from`.
 fn element_tokens(buf: &[u8], structurals: &[u32], from: usize) -> Option<Vec<Range<usize>>> {
     let mut elements = Vec::new();

@@ -83,6 +83,11 @@ fn members<'a>(
     Ok((len, at))
 }
 
+/// Whether the node at `i` is an object with members.
+pub(crate) fn is_nonempty_object(nodes: &[Node<'_>], i: usize) -> bool {
+    matches!(nodes[i], Node::Object { len, .. } if len > 0)
+}
+
 /// The elements of the array at `i`, as node indexes.
 pub(crate) fn elements(nodes: &[Node<'_>], i: usize, what: &str) -> TapeResult<Vec<usize>> {
     let Node::Array { len, .. } = nodes[i] else {
