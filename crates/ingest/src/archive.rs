@@ -200,7 +200,10 @@ struct SourcePage {
     file: usize,
     cursor_value: Option<i64>,
     has_more: Option<bool>,
-    rows: Vec<u32>,
+    /// The page's rows of this run: one range unless runs interleave.
+    rows: Vec<std::ops::Range<u32>>,
+    /// How many rows that is.
+    events: usize,
     richness: u64,
 }
 
@@ -229,7 +232,9 @@ impl Archive {
         progress.finish();
 
         let mut archive = Archive::default();
-        let mut file_pages = Vec::new();
+        archive.batches.reserve_exact(outcomes.len());
+        archive.files.reserve_exact(outcomes.len());
+        let mut file_pages = Vec::with_capacity(outcomes.len());
         for outcome in outcomes {
             match outcome {
                 Outcome::Ignored => archive.stats.files_ignored += 1,
@@ -295,20 +300,31 @@ impl Archive {
             let batch = &self.batches[file];
             let summary = &self.files[file];
             for page in pages {
-                let mut by_run: Vec<(u32, Vec<u32>, u64)> = Vec::new();
-                for row in page.rows.clone() {
+                // (run, its stretches of rows, their events, their fields)
+                let mut by_run: Vec<(u32, Vec<std::ops::Range<u32>>, usize, u64)> = Vec::new();
+                let mut row = page.rows.start;
+                while row < page.rows.end {
                     let run = batch.run[row];
-                    let slot = match by_run.iter().position(|(r, _, _)| *r == run) {
+                    let end = (row..page.rows.end)
+                        .find(|&r| batch.run[r] != run)
+                        .unwrap_or(page.rows.end);
+                    let slot = match by_run.iter().position(|b| b.0 == run) {
                         Some(i) => i,
                         None => {
-                            by_run.push((run, Vec::new(), 0));
+                            by_run.push((run, Vec::new(), 0, 0));
                             by_run.len() - 1
                         }
                     };
-                    by_run[slot].1.push(row as u32);
-                    by_run[slot].2 += u64::from(batch.field_count[row]);
+                    let entry = &mut by_run[slot];
+                    entry.1.push(row as u32..end as u32);
+                    entry.2 += end - row;
+                    entry.3 += batch.field_count[row..end]
+                        .iter()
+                        .map(|&f| u64::from(f))
+                        .sum::<u64>();
+                    row = end;
                 }
-                for (run, rows, richness) in by_run {
+                for (run, rows, events, richness) in by_run {
                     let run_id = batch.run_ids[run as usize].as_str();
                     let key = if summary.kind.is_paged() && page.cursor_value.is_some() {
                         SourceKey::Folder(
@@ -330,6 +346,7 @@ impl Archive {
                         cursor_value: page.cursor_value,
                         has_more: page.has_more,
                         rows,
+                        events,
                         richness,
                     });
                 }
@@ -395,7 +412,7 @@ impl Archive {
             });
             // The same page fetched twice (or raw beside unwrapped in one folder).
             order.dedup_by(|later, earlier| {
-                later.cursor_value == earlier.cursor_value && later.rows.len() == earlier.rows.len()
+                later.cursor_value == earlier.cursor_value && later.events == earlier.events
             });
         } else {
             order.sort_by(|a, b| {
@@ -406,15 +423,13 @@ impl Archive {
             });
         }
         let complete = order.last().is_some_and(|p| p.has_more != Some(true));
-        let events = order
-            .iter()
-            .flat_map(|p| {
-                p.rows.iter().map(|&row| EventRef {
-                    batch: p.file as u32,
-                    row,
-                })
+        let mut events = Vec::with_capacity(order.iter().map(|p| p.events).sum());
+        events.extend(order.iter().flat_map(|p| {
+            p.rows.iter().cloned().flatten().map(|row| EventRef {
+                batch: p.file as u32,
+                row,
             })
-            .collect();
+        }));
         (events, complete)
     }
 

@@ -232,8 +232,6 @@ pub struct EventBatch {
     detail: DetailColumn,
     /// Number of fields the exported object had (to pick the richest duplicate).
     pub field_count: Vec<u16>,
-    /// Which page of the file the event came from (0 for single-page files).
-    pub page: Vec<u32>,
     /// The original JSON of the events that keep it, compact, back to back;
     /// `raw_ends` has one end per row while any row keeps its JSON.
     raw_text: Vec<u8>,
@@ -271,32 +269,51 @@ fn message_hash(message: &str) -> u64 {
     foldhash::quality::FixedState::with_seed(0x6461_676c_6f67).hash_one(message)
 }
 
-/// Where an event's JSON is in its file.
+/// Where an event's JSON is in its file, in 8 bytes (there is one per
+/// event): spans are kept only for files under 4 GB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FileSpan {
     /// Offset of its `{` in the file.
-    pub(crate) start: u64,
-    /// Length up to and with its `}`.
-    pub(crate) len: u32,
-    /// No whitespace to take out: the bytes can be printed as they are.
-    pub(crate) compact: bool,
+    start: u32,
+    /// Length up to and with its `}`; the top bit set when the JSON has
+    /// whitespace to take out.
+    len: u32,
 }
+
+const PRETTY: u32 = 1 << 31;
 
 impl FileSpan {
     /// A row whose JSON is not in the file (a copy, or nothing).
-    pub(crate) const NONE: FileSpan = FileSpan {
-        start: 0,
-        len: 0,
-        compact: true,
-    };
+    pub(crate) const NONE: FileSpan = FileSpan { start: 0, len: 0 };
+
+    /// `None` when the span does not fit.
+    pub(crate) fn new(start: u64, len: usize, compact: bool) -> Option<FileSpan> {
+        let len = u32::try_from(len).ok().filter(|l| l & PRETTY == 0)?;
+        Some(FileSpan {
+            start: u32::try_from(start).ok()?,
+            len: if compact { len } else { len | PRETTY },
+        })
+    }
+
+    pub(crate) fn start(self) -> u64 {
+        u64::from(self.start)
+    }
+
+    pub(crate) fn len(self) -> usize {
+        (self.len & !PRETTY) as usize
+    }
 
     pub(crate) fn end(self) -> u64 {
-        self.start + u64::from(self.len)
+        self.start() + self.len() as u64
+    }
+
+    fn compact(self) -> bool {
+        self.len & PRETTY == 0
     }
 
     /// Appends `json`, the span's bytes, compact.
     pub(crate) fn write_compact(self, json: &[u8], out: &mut Vec<u8>) {
-        if self.compact {
+        if self.compact() {
             out.extend_from_slice(json);
         } else {
             crate::scan::write_compact(json, out);
@@ -341,7 +358,6 @@ pub(crate) struct NewEvent<'a> {
     pub(crate) error: Option<ErrorInfo>,
     pub(crate) detail: Option<EventDetail<'a>>,
     pub(crate) field_count: u16,
-    pub(crate) page: u32,
 }
 
 impl EventBatch {
@@ -399,7 +415,6 @@ impl EventBatch {
         self.error.truncate(len);
         self.detail.truncate(len);
         self.field_count.truncate(len);
-        self.page.truncate(len);
         self.raw_ends.truncate(len);
         self.raw_text
             .truncate(self.raw_ends.last().copied().unwrap_or(0));
@@ -434,7 +449,6 @@ impl EventBatch {
             self.detail.push(ev.detail);
         }
         self.field_count.push(ev.field_count);
-        self.page.push(ev.page);
         self.raw_ends.push(self.raw_text.len());
     }
 
@@ -489,7 +503,7 @@ impl EventBatch {
                         KeepRaw::Matching(f) => f(&self.view(row)),
                     };
                     if wanted {
-                        let json = &file[span.start as usize..span.end() as usize];
+                        let json = &file[span.start() as usize..span.end() as usize];
                         span.write_compact(json, &mut text);
                     }
                 }

@@ -212,7 +212,7 @@ fn bundle_detail<'v>(
     .if_any()
 }
 
-fn push_all(batch: &mut EventBatch, events: Vec<Converted<'_>>, page: u32, keep: &KeepRaw) {
+fn push_all(batch: &mut EventBatch, events: Vec<Converted<'_>>, keep: &KeepRaw) {
     for c in events {
         let typename = typename_for(c.event_type.as_deref());
         batch.push(
@@ -227,7 +227,6 @@ fn push_all(batch: &mut EventBatch, events: Vec<Converted<'_>>, page: u32, keep:
                 error: c.error,
                 detail: c.detail,
                 field_count: c.field_count,
-                page,
             },
         );
         batch.keep_raw_of_last(keep, |out| out.extend_from_slice(&c.json));
@@ -239,7 +238,6 @@ pub(crate) fn convert_bundle(
     bundle: &Value,
     batch: &mut EventBatch,
     runs: &mut Vec<RunMeta>,
-    page: u32,
     keep: &KeepRaw,
 ) -> Result<(), String> {
     let list = bundle
@@ -247,7 +245,7 @@ pub(crate) fn convert_bundle(
         .and_then(Value::as_array)
         .ok_or("a debug bundle without event_list")?;
     let events = list.iter().map(convert).collect::<Result<Vec<_>, _>>()?;
-    push_all(batch, events, page, keep);
+    push_all(batch, events, keep);
     if let Some(run) = bundle.get("pipeline_run").filter(|r| r.is_object()) {
         let s = |k: &str| run.get(k).and_then(Value::as_str).map(str::to_string);
         if let Some(run_id) = s("run_id") {
@@ -272,9 +270,8 @@ pub(crate) fn convert_bundle(
 pub(crate) fn convert_entry(
     entry: &Value,
     batch: &mut EventBatch,
-    page: u32,
     keep: &KeepRaw,
 ) -> Result<(), String> {
-    push_all(batch, vec![convert(entry)?], page, keep);
+    push_all(batch, vec![convert(entry)?], keep);
     Ok(())
 }

@@ -236,7 +236,10 @@ fn parse_plain(
         fallback_run_id: None,
         scanned: RefCell::new(HashMap::new()),
         keep_raw: opts.keep_raw.clone(),
-        spans_from: stamp.map(|_| (file.len() - data.len()) as u64),
+        // Spans are 32-bit offsets: a larger file keeps copies.
+        spans_from: stamp
+            .filter(|_| u32::try_from(file.len()).is_ok())
+            .map(|_| (file.len() - data.len()) as u64),
     };
     let parsed = p.parse_all();
     let Parser {
@@ -363,11 +366,14 @@ struct Parser<'p> {
 
 /// Where an event's original JSON is in the file.
 #[derive(Clone, Copy)]
-enum Json<'a> {
-    /// A byte range.
-    Span(usize, usize),
-    /// simd-json's structural indexes of the event, `{` to `}`.
-    Tokens(&'a [u32]),
+enum Json {
+    /// A byte range; `compact` when it is known to hold no whitespace
+    /// between tokens (else it is compacted when kept).
+    Span {
+        start: usize,
+        end: usize,
+        compact: bool,
+    },
     /// Not looked for: nothing keeps it.
     Absent,
 }
@@ -479,7 +485,7 @@ impl Parser<'_> {
             let Ok(events) = tape::elements(nodes, page.events, "events") else {
                 return false;
             };
-            let tokens = if want_raw {
+            let spans = if want_raw {
                 // Each event's first key, for its opening quote.
                 let first_keys: Option<Vec<usize>> = events
                     .iter()
@@ -491,22 +497,38 @@ impl Parser<'_> {
                     })
                     .collect();
                 let from_keys = first_keys
-                    .and_then(|keys| scan::event_tokens_from_keys(buf, structurals, &keys));
-                match from_keys.or_else(|| scan::event_tokens(buf, structurals)) {
-                    Some(tokens) if tokens.len() == events.len() => tokens,
+                    .and_then(|keys| scan::event_spans_from_keys(buf, structurals, &keys));
+                let walked = || {
+                    let tokens = scan::event_tokens(buf, structurals)?;
+                    let byte = |k: usize| structurals[k] as usize;
+                    Some(
+                        tokens
+                            .into_iter()
+                            .map(|t| byte(t.start)..byte(t.end - 1) + 1)
+                            .collect(),
+                    )
+                };
+                match from_keys.or_else(walked) {
+                    Some(spans) if spans.len() == events.len() => spans,
                     _ => return false,
                 }
             } else {
                 Vec::new()
             };
+            // A page is laid out one way throughout: compact, or pretty.
+            let compact = want_raw && scan::tokens_are_compact(buf, structurals);
             let rows_start = this.batch.len();
             let pushed = events.iter().enumerate().try_for_each(|(i, &at)| {
                 let raw = tape::event(nodes, at).map_err(|_| ())?;
-                let json = match tokens.get(i) {
-                    Some(t) => Json::Tokens(&structurals[t.clone()]),
+                let json = match spans.get(i) {
+                    Some(span) => Json::Span {
+                        start: span.start,
+                        end: span.end,
+                        compact,
+                    },
                     None => Json::Absent,
                 };
-                this.push_event(raw, 0, json, 0).map_err(|_| ())
+                this.push_event(raw, 0, json).map_err(|_| ())
             });
             if pushed.is_err() {
                 this.batch.truncate(rows_start);
@@ -606,12 +628,7 @@ impl Parser<'_> {
 
     /// Parses a whole array of events in one simd-json call; if that fails,
     /// event by event, to name the one that is broken.
-    fn events(
-        &mut self,
-        array: (usize, usize),
-        spans: &[(usize, usize)],
-        page: u32,
-    ) -> Result<(), Error> {
+    fn events(&mut self, array: (usize, usize), spans: &[(usize, usize)]) -> Result<(), Error> {
         let rows_start = self.batch.len();
         let parsed = self.parse_json(array.0..array.1, |this, doc| {
             let nodes = doc.nodes;
@@ -621,8 +638,12 @@ impl Parser<'_> {
             }
             let pushed = events.iter().zip(spans).try_for_each(|(&at, &(a, b))| {
                 let raw = tape::event(nodes, at).map_err(|_| ())?;
-                this.push_event(raw, a, Json::Span(a, b), page)
-                    .map_err(|_| ())
+                let json = Json::Span {
+                    start: a,
+                    end: b,
+                    compact: false,
+                };
+                this.push_event(raw, a, json).map_err(|_| ())
             });
             Some(pushed)
         });
@@ -631,7 +652,7 @@ impl Parser<'_> {
             _ => {
                 // Start over event by event, to name the one that is broken.
                 self.batch.truncate(rows_start);
-                spans.iter().try_for_each(|&(a, b)| self.event(a, b, page))
+                spans.iter().try_for_each(|&(a, b)| self.event(a, b))
             }
         }
     }
@@ -641,9 +662,8 @@ impl Parser<'_> {
             b'[' => {
                 self.set_kind(FileKind::EventArray);
                 let rows_start = self.batch.len();
-                let page = self.pages.len() as u32;
                 let spans = self.elements(s)?;
-                self.events((s, e), &spans, page)?;
+                self.events((s, e), &spans)?;
                 self.pages.push(PageInfo {
                     cursor: None,
                     cursor_value: None,
@@ -690,15 +710,8 @@ impl Parser<'_> {
             self.set_kind(FileKind::DebugBundle);
             let value = self.json_value(s, e)?;
             let rows_start = self.batch.len();
-            let page = self.pages.len() as u32;
-            debug::convert_bundle(
-                &value,
-                &mut self.batch,
-                &mut self.runs,
-                page,
-                &self.keep_raw,
-            )
-            .map_err(|reason| self.shape(reason))?;
+            debug::convert_bundle(&value, &mut self.batch, &mut self.runs, &self.keep_raw)
+                .map_err(|reason| self.shape(reason))?;
             self.pages.push(PageInfo {
                 cursor: None,
                 cursor_value: None,
@@ -718,24 +731,22 @@ impl Parser<'_> {
             // One `EventLogEntry` per line, as some export scripts write them.
             self.set_kind(FileKind::Ndjson);
             let value = self.json_value(s, e)?;
-            let page = self.pages.len() as u32;
             let rows_start = self.batch.len();
-            debug::convert_entry(&value, &mut self.batch, page, &self.keep_raw).map_err(
-                |reason| Error::Event {
+            debug::convert_entry(&value, &mut self.batch, &self.keep_raw).map_err(|reason| {
+                Error::Event {
                     path: self.path.to_path_buf(),
                     at: self.at(s),
                     reason,
-                },
-            )?;
+                }
+            })?;
             self.push_implicit_page(rows_start);
             return Ok(());
         }
         if has("timestamp") && (has("eventType") || has("__typename") || has("message")) {
             // A lone event object is a one-line NDJSON file.
             self.set_kind(FileKind::Ndjson);
-            let page = self.pages.len() as u32;
             let rows_start = self.batch.len();
-            self.event(s, e, page)?;
+            self.event(s, e)?;
             self.push_implicit_page(rows_start);
             return Ok(());
         }
@@ -920,9 +931,8 @@ impl Parser<'_> {
             return Err(self.shape("`events` is not an array"));
         }
         let rows_start = self.batch.len();
-        let page = self.pages.len() as u32;
         let spans = self.elements(events.0)?;
-        self.events(events, &spans, page)?;
+        self.events(events, &spans)?;
         let cursor = self.string_at(cursor);
         let cursor_value = cursor.as_deref().and_then(decode_cursor);
         let has_more = has_more.map(|(s, e)| &buf[s..e] == b"true");
@@ -948,9 +958,14 @@ impl Parser<'_> {
         self.fallback_run_id.clone().flatten()
     }
 
-    fn event(&mut self, s: usize, e: usize, page: u32) -> Result<(), Error> {
+    fn event(&mut self, s: usize, e: usize) -> Result<(), Error> {
         let parsed = self.parse_json(s..e, |this, doc| {
-            tape::event(doc.nodes, 0).map(|raw| this.push_event(raw, s, Json::Span(s, e), page))
+            let json = Json::Span {
+                start: s,
+                end: e,
+                compact: false,
+            };
+            tape::event(doc.nodes, 0).map(|raw| this.push_event(raw, s, json))
         });
         match parsed {
             Ok(Ok(outcome)) => outcome,
@@ -964,13 +979,7 @@ impl Parser<'_> {
     }
 
     /// Adds an event; `s` is where it starts in the file (for messages).
-    fn push_event(
-        &mut self,
-        mut raw: RawEvent<'_>,
-        s: usize,
-        json: Json<'_>,
-        page: u32,
-    ) -> Result<(), Error> {
+    fn push_event(&mut self, mut raw: RawEvent<'_>, s: usize, json: Json) -> Result<(), Error> {
         let bad = |this: &Self, reason: String| Error::Event {
             path: this.path.to_path_buf(),
             at: this.at(s),
@@ -1015,34 +1024,30 @@ impl Parser<'_> {
                 error,
                 detail,
                 field_count: raw.field_count,
-                page,
             },
         );
-        let buf = self.buf;
-        if let Some(from) = self.spans_from.filter(|_| self.keep_raw.any()) {
-            let (s, e, compact) = match json {
-                // The careful path does not know; printing compacts it.
-                Json::Span(s, e) => (s, e, false),
-                Json::Tokens(tokens) => {
-                    let (first, last) = (tokens[0] as usize, tokens[tokens.len() - 1] as usize);
-                    (first, last + 1, scan::tokens_are_compact(buf, tokens))
-                }
-                Json::Absent => return Ok(()),
-            };
-            self.batch.span_of_last(FileSpan {
-                start: from + s as u64,
-                len: u32::try_from(e - s)
-                    .map_err(|_| bad(self, "the event is over 4 GB".into()))?,
-                compact,
-            });
+        let Json::Span {
+            start,
+            end,
+            compact,
+        } = json
+        else {
+            return Ok(());
+        };
+        if let Some(from) = self.spans_from.filter(|_| self.keep_raw.any())
+            && let Some(span) = FileSpan::new(from + start as u64, end - start, compact)
+        {
+            self.batch.span_of_last(span);
             return Ok(());
         }
-        self.batch
-            .keep_raw_of_last(&self.keep_raw, |out| match json {
-                Json::Span(s, e) => scan::write_compact(&buf[s..e], out),
-                Json::Tokens(tokens) => scan::write_compact_tokens(buf, tokens, out),
-                Json::Absent => {}
-            });
+        let json = &self.buf[start..end];
+        self.batch.keep_raw_of_last(&self.keep_raw, |out| {
+            if compact {
+                out.extend_from_slice(json);
+            } else {
+                scan::write_compact(json, out);
+            }
+        });
         Ok(())
     }
 
@@ -1237,7 +1242,12 @@ mod tests {
             let bytes = std::fs::read(&page).unwrap();
             scratch
                 .parse(&bytes, |doc| {
-                    let walked = scan::event_tokens(&bytes, doc.structurals).unwrap();
+                    let byte = |k: usize| doc.structurals[k] as usize;
+                    let walked: Vec<_> = scan::event_tokens(&bytes, doc.structurals)
+                        .unwrap()
+                        .into_iter()
+                        .map(|t| byte(t.start)..byte(t.end - 1) + 1)
+                        .collect();
                     let events = tape::page(doc.nodes).unwrap().unwrap();
                     let keys: Vec<usize> = tape::elements(doc.nodes, events.events, "events")
                         .unwrap()
@@ -1247,7 +1257,7 @@ mod tests {
                             _ => panic!("an event without keys in {}", page.display()),
                         })
                         .collect();
-                    let found = scan::event_tokens_from_keys(&bytes, doc.structurals, &keys);
+                    let found = scan::event_spans_from_keys(&bytes, doc.structurals, &keys);
                     assert_eq!(found.as_ref(), Some(&walked), "{}", page.display());
                 })
                 .unwrap();

@@ -17,7 +17,7 @@ use crate::batch::FileStamp;
 use crate::error::Error;
 
 /// About this much JSON is rendered per piece.
-const PIECE_BYTES: usize = 1 << 20;
+const PIECE_BYTES: usize = 256 << 10;
 
 /// A piece's buffers, kept from window to window.
 #[derive(Default)]
@@ -100,7 +100,7 @@ impl Archive {
     fn json_len(&self, r: EventRef) -> usize {
         let batch = &self.batches[r.batch as usize];
         match batch.span(r.row as usize) {
-            Some(span) => span.len as usize,
+            Some(span) => span.len(),
             None => batch.raw(r.row as usize).len(),
         }
     }
@@ -117,10 +117,10 @@ impl Archive {
             if let Some(span) = self.batches[r.batch as usize].span(r.row as usize) {
                 match wanted.iter_mut().rev().find(|w| w.0 == r.batch) {
                     Some(w) => {
-                        w.1 = w.1.min(span.start);
+                        w.1 = w.1.min(span.start());
                         w.2 = w.2.max(span.end());
                     }
-                    None => wanted.push((r.batch, span.start, span.end())),
+                    None => wanted.push((r.batch, span.start(), span.end())),
                 }
             }
         }
@@ -139,8 +139,8 @@ impl Archive {
                         .rev()
                         .find(|s| s.0 == r.batch)
                         .expect("every span's file was read");
-                    let from = at + (span.start - first) as usize;
-                    let json = &piece.files[from..from + span.len as usize];
+                    let from = at + (span.start() - first) as usize;
+                    let json = &piece.files[from..from + span.len()];
                     if json.first() != Some(&b'{') || json.last() != Some(&b'}') {
                         return Err(self.changed(r.batch));
                     }

@@ -240,59 +240,61 @@ pub(crate) fn event_tokens(buf: &[u8], structurals: &[u32]) -> Option<Vec<Range<
     None
 }
 
-/// Like [`event_tokens`], for a page whose events' first keys are known to
-/// start at byte offsets `first_keys` (their opening quotes, in order): a
-/// binary search per event finds its `{`, and its `}` is just before the
-/// `,` of the next one, so only the last event's tokens are walked.
-pub(crate) fn event_tokens_from_keys(
+/// The byte range of each event of a page whose events' first keys are
+/// known to start at byte offsets `first_keys` (their opening quotes, in
+/// order): an event starts at the `{` before its first key and ends at the
+/// `}` before the `,` before the next event, so only the last event's
+/// tokens are walked. `None` when the bytes are not laid out that way.
+pub(crate) fn event_spans_from_keys(
     buf: &[u8],
     structurals: &[u32],
     first_keys: &[usize],
 ) -> Option<Vec<Range<usize>>> {
-    let byte = |k: usize| buf[structurals[k] as usize];
+    // The last byte before `i` that is not whitespace.
+    let before = |mut i: usize| loop {
+        i = i.checked_sub(1)?;
+        if !matches!(buf[i], b' ' | b'\n' | b'\r' | b'\t') {
+            return Some(i);
+        }
+    };
     let mut opens = Vec::with_capacity(first_keys.len());
     for &key in first_keys {
-        let open = structurals
-            .binary_search(&u32::try_from(key).ok()?)
-            .ok()?
-            .checked_sub(1)?;
-        if byte(open) != b'{' {
+        let open = before(key)?;
+        if buf[open] != b'{' || opens.last().is_some_and(|&last| last >= open) {
             return None;
         }
         opens.push(open);
     }
-    let mut ranges = Vec::with_capacity(opens.len());
+    let mut spans = Vec::with_capacity(opens.len());
     for (i, &open) in opens.iter().enumerate() {
         let end = match opens.get(i + 1) {
             Some(&next) => {
-                // `…}` `,` `{…` between two events of the array.
-                if next < open + 3 || byte(next - 1) != b',' || byte(next - 2) != b'}' {
+                let comma = before(next)?;
+                let close = before(comma)?;
+                if buf[comma] != b',' || buf[close] != b'}' || close <= open {
                     return None;
                 }
-                next - 1
+                close + 1
             }
             None => {
+                let mut k = structurals.binary_search(&u32::try_from(open).ok()?).ok()?;
                 let mut depth = 0usize;
-                let mut k = open;
                 loop {
-                    match byte(k) {
+                    match buf[*structurals.get(k)? as usize] {
                         b'{' | b'[' => depth += 1,
                         b'}' | b']' => depth -= 1,
                         _ => {}
                     }
-                    k += 1;
                     if depth == 0 {
-                        break k;
+                        break structurals[k] as usize + 1;
                     }
-                    if k == structurals.len() {
-                        return None;
-                    }
+                    k += 1;
                 }
             }
         };
-        ranges.push(open..end);
+        spans.push(open..end);
     }
-    Some(ranges)
+    Some(spans)
 }
 
 /// The objects of an array whose first structural after its `[` is `from`.
@@ -323,30 +325,8 @@ fn element_tokens(buf: &[u8], structurals: &[u32], from: usize) -> Option<Vec<Ra
     None
 }
 
-/// Writes the value whose structural indexes are `tokens` compact: only the
-/// whitespace between tokens can go, so runs of bytes without any are
-/// copied whole (a compact export is one copy per event).
-pub(crate) fn write_compact_tokens(buf: &[u8], tokens: &[u32], out: &mut Vec<u8>) {
-    let (Some(&first), Some(&last)) = (tokens.first(), tokens.last()) else {
-        return;
-    };
-    let mut from = first as usize;
-    for w in tokens.windows(2) {
-        let (a, b) = (w[0] as usize, w[1] as usize);
-        let mut end = b;
-        while end > a && matches!(buf[end - 1], b' ' | b'\n' | b'\r' | b'\t') {
-            end -= 1;
-        }
-        if end < b {
-            out.extend_from_slice(&buf[from..end]);
-            from = b;
-        }
-    }
-    out.extend_from_slice(&buf[from..=last as usize]);
-}
-
 /// Whether the value whose structural indexes are `tokens` has no
-/// whitespace between its tokens (see [`write_compact_tokens`]).
+/// whitespace between its tokens: nothing for [`write_compact`] to take out.
 pub(crate) fn tokens_are_compact(buf: &[u8], tokens: &[u32]) -> bool {
     tokens
         .iter()

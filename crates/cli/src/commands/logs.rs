@@ -175,7 +175,8 @@ fn count(cfg: &LogsConfig, archive: &Archive, runs: &[&Run], field: CountField) 
 fn select_page(cfg: &LogsConfig, archive: &Archive, runs: &[&Run]) -> (Vec<EventRef>, PageEnd) {
     let everything = cfg.filter.is_everything();
     let mut matched = 0usize;
-    let mut page = Vec::new();
+    let events: usize = runs.iter().map(|r| r.events.len()).sum();
+    let mut page = Vec::with_capacity(cfg.limit.unwrap_or(events).min(events));
     let mut has_more = false;
     'runs: for run in runs {
         for &r in &run.events {
