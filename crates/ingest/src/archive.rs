@@ -11,7 +11,8 @@
 //! source that has it most often, and the copy with the most fields is kept.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+// Run ids and paths are hashed for every page and duplicate: a fast hasher.
+use foldhash::{HashMap, HashMapExt};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 

@@ -3,23 +3,24 @@
 //! A load keeps an event's JSON as a place in its file when the file can be
 //! read again (see [`crate::KeepRaw`]): copying a whole archive's JSON into
 //! memory costs more, in page faults, than reading the files a second time.
-//! Printing then reads the files back a window of events at a time, pieces of
-//! the window in parallel, and takes out the whitespace of pretty exports.
+//! Printing then reads the files back piece by piece, a few pieces ahead of
+//! the one being written, in parallel, and takes out the whitespace of
+//! pretty exports.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::ops::Range;
-
-use rayon::prelude::*;
 
 use crate::archive::{Archive, EventRef};
 use crate::batch::FileStamp;
 use crate::error::Error;
 
 /// About this much JSON is rendered per piece.
-const PIECE_BYTES: usize = 256 << 10;
+const PIECE_BYTES: usize = 1 << 20;
 
-/// A piece's buffers, kept from window to window.
+/// A piece rendered, a rendering error, or a panic to pass on.
+type Rendered = std::thread::Result<Result<Piece, Error>>;
+
+/// A piece's buffers, reused from piece to piece.
 #[derive(Default)]
 struct Piece {
     /// The events' JSON, compact, back to back.
@@ -43,58 +44,60 @@ impl Archive {
         refs: &[EventRef],
         mut write: impl FnMut(EventRef, &[u8]) -> io::Result<()>,
     ) -> io::Result<()> {
-        let pieces = 2 * rayon::current_num_threads();
+        // Pieces of about `PIECE_BYTES` of JSON each, in order.
+        let mut cuts = Vec::new();
         let mut next = 0;
-        // The next window: pieces of about `PIECE_BYTES` of JSON each.
-        let mut cut = || {
-            let mut cuts = Vec::with_capacity(pieces);
-            while cuts.len() < pieces && next < refs.len() {
-                let start = next;
-                let mut bytes = 0;
-                while next < refs.len() && (next == start || bytes < PIECE_BYTES) {
-                    bytes += self.json_len(refs[next]);
-                    next += 1;
-                }
-                cuts.push(start..next);
+        while next < refs.len() {
+            let start = next;
+            let mut bytes = 0;
+            while next < refs.len() && (next == start || bytes < PIECE_BYTES) {
+                bytes += self.json_len(refs[next]);
+                next += 1;
             }
-            cuts
-        };
-        let render = |pool: &mut Vec<Piece>, cuts: &[Range<usize>]| {
-            pool.resize_with(pieces, Piece::default);
-            pool.par_iter_mut()
-                .zip(cuts)
-                .try_for_each(|(piece, cut)| self.render(&refs[cut.clone()], piece))
-        };
-        let mut front = Vec::new();
-        let mut front_cuts = cut();
-        render(&mut front, &front_cuts).map_err(io::Error::other)?;
-        let mut back = Vec::new();
-        while !front_cuts.is_empty() {
-            // The next window is rendered while this one is written.
-            let back_cuts = cut();
-            let (rendered, written) = std::thread::scope(|s| {
-                let rendering = s.spawn(|| render(&mut back, &back_cuts));
-                let written = front.iter().zip(&front_cuts).try_for_each(|(piece, cut)| {
-                    let mut from = 0;
-                    refs[cut.clone()]
-                        .iter()
-                        .zip(&piece.ends)
-                        .try_for_each(|(&r, &end)| {
-                            let json = &piece.text[from..end];
-                            from = end;
-                            write(r, json)
-                        })
-                });
-                (rendering.join(), written)
-            });
-            written?;
-            rendered
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                .map_err(io::Error::other)?;
-            std::mem::swap(&mut front, &mut back);
-            front_cuts = back_cuts;
+            cuts.push(start..next);
         }
-        Ok(())
+        // Pieces are rendered on the thread pool, a few ahead of the one
+        // being written, and written in order as they come back.
+        let mut spare: Vec<Piece> = (0..4 * rayon::current_num_threads())
+            .map(|_| Piece::default())
+            .collect();
+        let mut done: Vec<Option<Rendered>> = (0..cuts.len()).map(|_| None).collect();
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Rendered)>();
+        rayon::in_place_scope(|scope| {
+            let mut sent = 0;
+            for (written, cut) in cuts.iter().enumerate() {
+                while sent < cuts.len()
+                    && let Some(mut piece) = spare.pop()
+                {
+                    let (tx, cut) = (tx.clone(), cuts[sent].clone());
+                    let i = sent;
+                    scope.spawn(move |_| {
+                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            self.render(&refs[cut], &mut piece)
+                        }));
+                        // The receiver outlives the scope: sending cannot fail.
+                        let _ = tx.send((i, result.map(|r| r.map(|()| piece))));
+                    });
+                    sent += 1;
+                }
+                while done[written].is_none() {
+                    let (i, rendered) = rx.recv().expect("the scope holds a sender");
+                    done[i] = Some(rendered);
+                }
+                let piece = match done[written].take().expect("just received") {
+                    Ok(Ok(piece)) => piece,
+                    Ok(Err(e)) => return Err(io::Error::other(e)),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                };
+                let mut from = 0;
+                for (&r, &end) in refs[cut.clone()].iter().zip(&piece.ends) {
+                    write(r, &piece.text[from..end])?;
+                    from = end;
+                }
+                spare.push(piece);
+            }
+            Ok(())
+        })
     }
 
     fn json_len(&self, r: EventRef) -> usize {

@@ -28,6 +28,15 @@ pub fn from_number(n: f64) -> Option<EpochMs> {
 
 /// Parses a timestamp string: epoch ms or seconds (integer or decimal), or ISO 8601.
 pub fn parse(s: &str) -> Option<EpochMs> {
+    // The common case, Dagster's own: epoch milliseconds, digits only.
+    if (1..=15).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
+        let v = s.bytes().fold(0i64, |v, b| v * 10 + i64::from(b - b'0'));
+        return Some(if v as f64 >= MS_THRESHOLD {
+            v
+        } else {
+            v * 1000
+        });
+    }
     let s = s.trim();
     if s.is_empty() {
         return None;
@@ -175,6 +184,10 @@ mod tests {
         assert_eq!(parse("1795501832511"), Some(1_795_501_832_511));
         assert_eq!(from_number(1_795_501_832.511_9), Some(1_795_501_832_511));
         assert_eq!(parse("1795501832.5119"), Some(1_795_501_832_511));
+        // Whole seconds as a digit string, and digits around spaces.
+        assert_eq!(parse("1795501832"), Some(1_795_501_832_000));
+        assert_eq!(parse(" 1795501832511 "), Some(1_795_501_832_511));
+        assert_eq!(parse("-1795501832511"), Some(-1_795_501_832_511));
         assert_eq!(
             parse(&format_iso(1_795_501_832_511)),
             Some(1_795_501_832_511)
