@@ -354,39 +354,17 @@ impl Archive {
             }
         }
 
-        let mut runs = Vec::with_capacity(run_order.len());
-        let mut kept = 0;
-        for run_id in run_order {
-            let by_source = sources.remove(run_id).unwrap_or_default();
-            let mut keys: Vec<&SourceKey> = by_source.keys().collect();
-            keys.sort_by(|a, b| match (a, b) {
-                (SourceKey::Folder(x), SourceKey::Folder(y)) => x.cmp(y),
-                (SourceKey::Folder(_), SourceKey::File(_)) => std::cmp::Ordering::Less,
-                (SourceKey::File(_), SourceKey::Folder(_)) => std::cmp::Ordering::Greater,
-                (SourceKey::File(x), SourceKey::File(y)) => x.cmp(y),
-            });
-            let mut stitched: Vec<(Vec<EventRef>, bool)> = keys
-                .into_iter()
-                .map(|k| self.stitch(&by_source[k]))
-                .collect();
-            let truncated = stitched.iter().all(|(_, complete)| !complete);
-            let sources_n = stitched.len();
-            let (mut events, duplicates) = if stitched.len() == 1 {
-                (stitched.pop().map(|s| s.0).unwrap_or_default(), 0)
-            } else {
-                self.merge(stitched.into_iter().map(|s| s.0).collect())
-            };
-            let batches = &self.batches;
-            events.sort_by_key(|r| batches[r.batch as usize].timestamp_ms[r.row as usize]);
-            kept += events.len();
-            runs.push(Run {
-                run_id: run_id.to_string(),
-                events,
-                sources: sources_n,
-                duplicates,
-                truncated,
-            });
-        }
+        // Each run is stitched, merged and sorted on its own: in parallel.
+        let by_run: Vec<(&str, HashMap<SourceKey, Vec<SourcePage>>)> = run_order
+            .into_iter()
+            .map(|id| (id, sources.remove(id).unwrap_or_default()))
+            .collect();
+        let this = &*self;
+        let mut runs: Vec<Run> = by_run
+            .into_par_iter()
+            .map(|(run_id, by_source)| this.assemble_run(run_id, &by_source))
+            .collect();
+        let kept = runs.iter().map(|r| r.events.len()).sum();
         let first_ts = |r: &Run| {
             r.events
                 .first()
@@ -399,6 +377,37 @@ impl Archive {
         });
         self.stats.events = kept;
         self.runs = runs;
+    }
+
+    /// One run from the pages of each source that holds it.
+    fn assemble_run(&self, run_id: &str, by_source: &HashMap<SourceKey, Vec<SourcePage>>) -> Run {
+        let mut keys: Vec<&SourceKey> = by_source.keys().collect();
+        keys.sort_by(|a, b| match (a, b) {
+            (SourceKey::Folder(x), SourceKey::Folder(y)) => x.cmp(y),
+            (SourceKey::Folder(_), SourceKey::File(_)) => std::cmp::Ordering::Less,
+            (SourceKey::File(_), SourceKey::Folder(_)) => std::cmp::Ordering::Greater,
+            (SourceKey::File(x), SourceKey::File(y)) => x.cmp(y),
+        });
+        let mut stitched: Vec<(Vec<EventRef>, bool)> = keys
+            .into_iter()
+            .map(|k| self.stitch(&by_source[k]))
+            .collect();
+        let truncated = stitched.iter().all(|(_, complete)| !complete);
+        let sources = stitched.len();
+        let (mut events, duplicates) = if stitched.len() == 1 {
+            (stitched.pop().map(|s| s.0).unwrap_or_default(), 0)
+        } else {
+            self.merge(stitched.into_iter().map(|s| s.0).collect())
+        };
+        let batches = &self.batches;
+        events.sort_by_key(|r| batches[r.batch as usize].timestamp_ms[r.row as usize]);
+        Run {
+            run_id: run_id.to_string(),
+            events,
+            sources,
+            duplicates,
+            truncated,
+        }
     }
 
     /// Orders a source's pages and drops pages fetched twice; returns the
