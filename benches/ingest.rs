@@ -9,7 +9,9 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use daglog_ingest::{Archive, Input, LoadOptions, NoProgress, ParseOptions, parse_bytes};
+use daglog_ingest::{
+    Archive, EventRef, Input, KeepRaw, LoadOptions, NoProgress, ParseOptions, parse_bytes,
+};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/dagster-1.13")
@@ -38,7 +40,15 @@ fn parse_page(c: &mut Criterion) {
 fn load_archive(c: &mut Criterion) {
     let root = fixtures();
     let inputs = [Input::Path(root.clone())];
-    let probe = Archive::load(&inputs, LoadOptions::default(), &NoProgress).expect("loads");
+    // As `logs --json` loads: every event's JSON, no messages or details.
+    let opts = || LoadOptions {
+        parse: ParseOptions {
+            keep_raw: KeepRaw::All,
+            details: false,
+        },
+        strict: false,
+    };
+    let probe = Archive::load(&inputs, opts(), &NoProgress).expect("loads");
     let mut group = c.benchmark_group("ingest");
     group.throughput(Throughput::Bytes(probe.stats.bytes));
     group.sample_size(20);
@@ -50,15 +60,21 @@ fn load_archive(c: &mut Criterion) {
         |b| {
             let mut out = Vec::with_capacity(16 << 20);
             b.iter(|| {
-                let archive =
-                    Archive::load(&inputs, LoadOptions::default(), &NoProgress).expect("loads");
+                let archive = Archive::load(&inputs, opts(), &NoProgress).expect("loads");
                 out.clear();
-                for run in &archive.runs {
-                    for &r in &run.events {
-                        // As `--json` writes them: kept compact when read.
-                        out.extend_from_slice(archive.event(r).raw);
-                    }
-                }
+                let refs: Vec<EventRef> = archive
+                    .runs
+                    .iter()
+                    .flat_map(|r| r.events.iter().copied())
+                    .collect();
+                // As `--json` writes them: read back from the files, compact.
+                archive
+                    .for_each_json(&refs, |_, json| {
+                        out.extend_from_slice(json);
+                        out.push(b',');
+                        Ok(())
+                    })
+                    .expect("prints");
                 black_box(out.len())
             })
         },

@@ -46,27 +46,50 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(err) => {
-            // A closed pipe (`daglog logs … | head`) is a normal way to stop.
-            if err
-                .chain()
-                .filter_map(|e| e.downcast_ref::<io::Error>())
-                .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
-            {
-                return ExitCode::SUCCESS;
+            let status = exit_status(&err);
+            if status != 0 {
+                let _ = writeln!(io::stderr(), "daglog: error: {err:#}");
             }
-            let _ = writeln!(io::stderr(), "daglog: error: {err:#}");
-            // Bad input stopped by --strict is 1 like any skipped input, and
-            // so is an input that changed before its events were printed;
-            // usage errors and anything unexpected are 2.
-            let changed_input = err
-                .chain()
-                .filter_map(|e| e.downcast_ref::<io::Error>())
-                .any(|e| e.get_ref().is_some_and(|e| e.is::<daglog_ingest::Error>()));
-            if err.downcast_ref::<StrictStop>().is_some() || changed_input {
-                ExitCode::from(1)
-            } else {
-                ExitCode::from(2)
-            }
+            ExitCode::from(status)
         }
+    }
+}
+
+/// The exit status of a failed run.
+fn exit_status(err: &anyhow::Error) -> u8 {
+    let io_errors = || err.chain().filter_map(|e| e.downcast_ref::<io::Error>());
+    // A closed pipe (`daglog logs … | head`) is a normal way to stop.
+    if io_errors().any(|e| e.kind() == io::ErrorKind::BrokenPipe) {
+        return 0;
+    }
+    // Bad input stopped by --strict is 1 like any skipped input, and so is
+    // an input that changed before its events were printed; usage errors
+    // and anything unexpected are 2.
+    let changed_input =
+        io_errors().any(|e| e.get_ref().is_some_and(|e| e.is::<daglog_ingest::Error>()));
+    if err.downcast_ref::<StrictStop>().is_some() || changed_input {
+        1
+    } else {
+        2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_statuses() {
+        let changed = daglog_ingest::Error::Changed {
+            path: "exports/page-0001.json".into(),
+        };
+        assert_eq!(exit_status(&io::Error::other(changed).into()), 1);
+        assert_eq!(
+            exit_status(&io::Error::from(io::ErrorKind::BrokenPipe).into()),
+            0
+        );
+        assert_eq!(exit_status(&io::Error::other("disk full").into()), 2);
+        let usage: anyhow::Error = crate::config::UsageError("bad flag".into()).into();
+        assert_eq!(exit_status(&usage), 2);
     }
 }

@@ -7,7 +7,9 @@
 //! `runsOrError` run lists — and parses them in parallel (rayon, simd-json)
 //! into one event model. Runs are assembled by run id, not by file name:
 //! pages are stitched in cursor order and a run exported several times is
-//! merged so that each event counts once.
+//! merged so that each event counts once. An event keeps its original JSON
+//! as a place in its file where it can ([`Archive::for_each_json`] reads it
+//! back, compact, in the order it is printed), else as a compact copy.
 //!
 //! It does not compute figures (that is `daglog-analysis`), print anything, or
 //! know about command-line flags. Bad input never panics: each bad file is an

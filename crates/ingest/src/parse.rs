@@ -5,8 +5,8 @@
 //! a raw GraphQL response, a bare array of events, a single event (NDJSON), a
 //! `dagster debug export` bundle, `runOrError` run info or a `runsOrError`
 //! list. A plain page, the common case, is read by simd-json in one call, and
-//! the events whose JSON is kept are found from simd-json's own structural
-//! indexes. Anything else goes the careful way: one structural pass over the
+//! where each event's JSON is comes from where the tape says its first key
+//! is. Anything else goes the careful way: one structural pass over the
 //! original bytes locates every value, which also names the byte where a file
 //! is broken, and a page that fails as a whole is read event by event.
 
@@ -115,8 +115,11 @@ pub struct ParsedFile {
 
 /// Which events keep their original JSON (for `--json`/`--ndjson` output).
 ///
-/// Kept JSON is copied out compact, so a file's bytes are let go as soon as
-/// it is parsed and memory follows what will be printed, not the archive.
+/// An event of a plain file keeps where its JSON is in the file, 8 bytes,
+/// and [`crate::Archive::for_each_json`] reads it back to print it; other
+/// events (gzip, standard input, a pipe, a file of several runs) keep a
+/// compact copy. Either way a file's bytes are let go as soon as it is
+/// parsed.
 #[derive(Clone, Default)]
 pub enum KeepRaw {
     /// No event: only the columns (analysis, human output).
@@ -466,8 +469,8 @@ impl Parser<'_> {
         parsed
     }
 
-    /// A plain page is read by simd-json in one call; the events' spans,
-    /// when their JSON is kept, come from simd-json's structural indexes.
+    /// A plain page is read by simd-json in one call; the events' byte
+    /// ranges, when their JSON is kept, come from their first keys' places.
     /// Anything else, or any problem, goes the careful way, which also says
     /// where a file is broken.
     fn fast_page(&mut self) -> bool {
