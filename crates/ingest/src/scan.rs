@@ -259,6 +259,9 @@ pub(crate) fn event_spans_from_keys(
     };
     let mut opens = Vec::with_capacity(first_keys.len());
     for &key in first_keys {
+        if key >= buf.len() {
+            return None;
+        }
         let open = before(key)?;
         if buf[open] != b'{' || opens.last().is_some_and(|&last| last >= open) {
             return None;

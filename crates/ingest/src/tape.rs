@@ -169,11 +169,14 @@ pub(crate) struct PageFields<'a> {
 /// The page object at node 0; `None` when it has no `events` array.
 pub(crate) fn page<'a>(nodes: &[Node<'a>]) -> TapeResult<Option<PageFields<'a>>> {
     let (mut events, mut cursor, mut has_more) = (None, None, None);
+    // A key given twice counts the first time, as in the careful path.
+    let mut seen = [false; 3];
     members(nodes, 0, "the page", |key, v| {
+        let first = |i: usize, seen: &mut [bool; 3]| !std::mem::replace(&mut seen[i], true);
         match key {
-            "events" => events = Some(v),
-            "cursor" => cursor = opt_str(nodes, v, key)?,
-            "hasMore" => {
+            "events" if first(0, &mut seen) => events = Some(v),
+            "cursor" if first(1, &mut seen) => cursor = opt_str(nodes, v, key)?,
+            "hasMore" if first(2, &mut seen) => {
                 has_more = match nodes[v] {
                     Node::Static(StaticNode::Bool(b)) => Some(b),
                     Node::Static(StaticNode::Null) => None,
@@ -244,5 +247,14 @@ mod tests {
         with_tape(r#"{"cursor":"abc"}"#, |nodes| {
             assert!(page(nodes).unwrap().is_none());
         });
+        // Twice the same key: the first counts, as in the careful path.
+        with_tape(
+            r#"{"events":[{}],"events":[],"hasMore":true,"hasMore":false}"#,
+            |nodes| {
+                let p = page(nodes).unwrap().unwrap();
+                assert_eq!(elements(nodes, p.events, "events").unwrap().len(), 1);
+                assert_eq!(p.has_more, Some(true));
+            },
+        );
     }
 }
