@@ -155,16 +155,20 @@ fn a_truncated_export_is_flagged() {
     );
 }
 
-/// Standard input and gzip are read like files.
+/// Standard input and gzip are read like files, and print the same bytes:
+/// their events' JSON is copied when read, a plain file's is read back.
 #[test]
 fn stdin_and_gzip() {
-    let page = std::fs::read(root().join(A1).join("pages/page-0001.json")).unwrap();
+    let file = root().join(A1).join("pages/page-0001.json");
+    let plain = run(&["logs", file.to_str().unwrap(), "--ndjson"]);
+    let page = std::fs::read(&file).unwrap();
     let out = daglog()
         .args(["logs", "-", "--ndjson"])
         .write_stdin(page.clone())
         .output()
         .unwrap();
     assert_eq!(ndjson(&out).len(), 81);
+    assert_eq!(out.stdout, plain.stdout);
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(&page).unwrap();
     let tmp = tempfile::tempdir().unwrap();
@@ -173,4 +177,5 @@ fn stdin_and_gzip() {
     let out = run(&["logs", path.to_str().unwrap(), "--ndjson"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(ndjson(&out).len(), 81);
+    assert_eq!(out.stdout, plain.stdout);
 }
