@@ -18,8 +18,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::batch::FileStamp;
-use crate::batch::{EventBatch, EventView};
+use crate::batch::{EventBatch, EventView, FileStamp};
 use crate::discover::{
     Candidate, Entry, Input, expand_input, has_export_extension, list_dir, natural_cmp,
 };
@@ -203,9 +202,13 @@ struct SourcePage {
     has_more: Option<bool>,
     /// The page's rows of this run: one range unless runs interleave.
     rows: Vec<std::ops::Range<u32>>,
-    /// How many rows that is.
-    events: usize,
     richness: u64,
+}
+
+impl SourcePage {
+    fn events(&self) -> usize {
+        self.rows.iter().map(|r| r.len()).sum()
+    }
 }
 
 impl Archive {
@@ -301,8 +304,8 @@ impl Archive {
             let batch = &self.batches[file];
             let summary = &self.files[file];
             for page in pages {
-                // (run, its stretches of rows, their events, their fields)
-                let mut by_run: Vec<(u32, Vec<std::ops::Range<u32>>, usize, u64)> = Vec::new();
+                // Each run's part of the page: one stretch of rows unless runs interleave.
+                let mut by_run: Vec<(u32, SourcePage)> = Vec::new();
                 let mut row = page.rows.start;
                 while row < page.rows.end {
                     let run = batch.run[row];
@@ -312,20 +315,26 @@ impl Archive {
                     let slot = match by_run.iter().position(|b| b.0 == run) {
                         Some(i) => i,
                         None => {
-                            by_run.push((run, Vec::new(), 0, 0));
+                            let part = SourcePage {
+                                file,
+                                cursor_value: page.cursor_value,
+                                has_more: page.has_more,
+                                rows: Vec::new(),
+                                richness: 0,
+                            };
+                            by_run.push((run, part));
                             by_run.len() - 1
                         }
                     };
-                    let entry = &mut by_run[slot];
-                    entry.1.push(row as u32..end as u32);
-                    entry.2 += end - row;
-                    entry.3 += batch.field_count[row..end]
+                    let part = &mut by_run[slot].1;
+                    part.rows.push(row as u32..end as u32);
+                    part.richness += batch.field_count[row..end]
                         .iter()
                         .map(|&f| u64::from(f))
                         .sum::<u64>();
                     row = end;
                 }
-                for (run, rows, events, richness) in by_run {
+                for (run, part) in by_run {
                     let run_id = batch.run_ids[run as usize].as_str();
                     let key = if summary.kind.is_paged() && page.cursor_value.is_some() {
                         SourceKey::Folder(
@@ -342,14 +351,7 @@ impl Archive {
                         run_order.push(run_id);
                         HashMap::new()
                     });
-                    entry.entry(key).or_default().push(SourcePage {
-                        file,
-                        cursor_value: page.cursor_value,
-                        has_more: page.has_more,
-                        rows,
-                        events,
-                        richness,
-                    });
+                    entry.entry(key).or_default().push(part);
                 }
             }
         }
@@ -422,7 +424,7 @@ impl Archive {
             });
             // The same page fetched twice (or raw beside unwrapped in one folder).
             order.dedup_by(|later, earlier| {
-                later.cursor_value == earlier.cursor_value && later.events == earlier.events
+                later.cursor_value == earlier.cursor_value && later.events() == earlier.events()
             });
         } else {
             order.sort_by(|a, b| {
@@ -433,7 +435,7 @@ impl Archive {
             });
         }
         let complete = order.last().is_some_and(|p| p.has_more != Some(true));
-        let mut events = Vec::with_capacity(order.iter().map(|p| p.events).sum());
+        let mut events = Vec::with_capacity(order.iter().map(|p| p.events()).sum());
         events.extend(order.iter().flat_map(|p| {
             p.rows.iter().cloned().flatten().map(|row| EventRef {
                 batch: p.file as u32,

@@ -458,12 +458,7 @@ impl EventBatch {
         let Some(row) = self.len().checked_sub(1) else {
             return;
         };
-        let wanted = match keep {
-            KeepRaw::None => false,
-            KeepRaw::All => true,
-            KeepRaw::Matching(f) => f(&self.view(row)),
-        };
-        if wanted {
+        if keep.wants(&self.view(row)) {
             write(&mut self.raw_text);
             self.raw_ends[row] = self.raw_text.len();
         }
@@ -496,17 +491,11 @@ impl EventBatch {
         let mut ends = Vec::with_capacity(self.len());
         for row in 0..self.len() {
             match self.span(row) {
-                Some(span) => {
-                    let wanted = match keep {
-                        KeepRaw::None => false,
-                        KeepRaw::All => true,
-                        KeepRaw::Matching(f) => f(&self.view(row)),
-                    };
-                    if wanted {
-                        let json = &file[span.start() as usize..span.end() as usize];
-                        span.write_compact(json, &mut text);
-                    }
+                Some(span) if keep.wants(&self.view(row)) => {
+                    let json = &file[span.start() as usize..span.end() as usize];
+                    span.write_compact(json, &mut text);
                 }
+                Some(_) => {}
                 None => text.extend_from_slice(self.raw(row)),
             }
             ends.push(text.len());

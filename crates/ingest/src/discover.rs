@@ -88,8 +88,8 @@ pub(crate) fn expand_input(input: &Input) -> Result<Entry, Error> {
 }
 
 /// A directory's entries in natural order (`page-2` before `page-10`),
-/// hidden ones left out; entries
-/// that cannot be read are reported in `errors` (as is the directory itself).
+/// hidden ones left out; entries that cannot be read are reported in
+/// `errors` (as is the directory itself).
 pub(crate) fn list_dir(dir: &Path, errors: &mut Vec<Error>) -> Vec<Entry> {
     let entries = match fs::read_dir(dir) {
         Ok(rd) => rd,

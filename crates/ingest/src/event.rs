@@ -186,6 +186,14 @@ impl RawTime<'_> {
         }
     }
 
+    /// The value as a number (`secondsToWait`), from either form.
+    pub(crate) fn number(&self) -> Option<f64> {
+        match self {
+            RawTime::Text(s) => s.parse().ok(),
+            RawTime::Number(n) => Some(*n),
+        }
+    }
+
     /// A level as exported: a name (`"ERROR"`) or Python's number (40).
     pub(crate) fn level(&self) -> Option<Level> {
         match self {
@@ -268,37 +276,11 @@ pub(crate) struct RawEvent<'a> {
     pub(crate) event_type: Option<&'a str>,
     pub(crate) error: Option<RawError<'a>>,
     pub(crate) error_source: Option<&'a str>,
-    pub(crate) marker_start: Option<&'a str>,
-    pub(crate) marker_end: Option<&'a str>,
-    pub(crate) input_name: Option<&'a str>,
-    pub(crate) output_name: Option<&'a str>,
-    pub(crate) upstream_step_key: Option<&'a str>,
-    pub(crate) upstream_output_name: Option<&'a str>,
-    pub(crate) pipeline_name: Option<&'a str>,
-    pub(crate) seconds_to_wait: Option<RawTime<'a>>,
+    /// Markers, inputs, outputs, job name, retry wait, as read.
+    pub(crate) detail: EventDetail<'a>,
     /// How many top-level fields the object had: the richer copy of a
     /// duplicated event is the one with more.
     pub(crate) field_count: u16,
-}
-
-impl RawEvent<'_> {
-    pub(crate) fn detail(&self) -> Option<EventDetail<'_>> {
-        EventDetail {
-            marker_start: self.marker_start,
-            marker_end: self.marker_end,
-            input_name: self.input_name,
-            output_name: self.output_name,
-            upstream_step_key: self.upstream_step_key,
-            upstream_output_name: self.upstream_output_name,
-            pipeline_name: self.pipeline_name,
-            seconds_to_wait: match &self.seconds_to_wait {
-                Some(RawTime::Number(n)) => Some(*n),
-                Some(RawTime::Text(t)) => t.parse().ok(),
-                None => None,
-            },
-        }
-        .if_any()
-    }
 }
 
 #[cfg(test)]

@@ -137,6 +137,15 @@ impl KeepRaw {
     fn any(&self) -> bool {
         !matches!(self, KeepRaw::None)
     }
+
+    /// Whether this event keeps its JSON.
+    pub(crate) fn wants(&self, ev: &EventView<'_>) -> bool {
+        match self {
+            KeepRaw::None => false,
+            KeepRaw::All => true,
+            KeepRaw::Matching(f) => f(ev),
+        }
+    }
 }
 
 impl std::fmt::Debug for KeepRaw {
@@ -501,17 +510,7 @@ impl Parser<'_> {
                     .collect();
                 let from_keys = first_keys
                     .and_then(|keys| scan::event_spans_from_keys(buf, structurals, &keys));
-                let walked = || {
-                    let tokens = scan::event_tokens(buf, structurals)?;
-                    let byte = |k: usize| structurals[k] as usize;
-                    Some(
-                        tokens
-                            .into_iter()
-                            .map(|t| byte(t.start)..byte(t.end - 1) + 1)
-                            .collect(),
-                    )
-                };
-                match from_keys.or_else(walked) {
+                match from_keys.or_else(|| scan::event_spans(buf, structurals)) {
                     Some(spans) if spans.len() == events.len() => spans,
                     _ => return false,
                 }
@@ -1014,7 +1013,6 @@ impl Parser<'_> {
             .typename
             .unwrap_or_else(|| typename_for(event_type.as_deref()));
         let error = raw.error.take().map(|err| err.into_info(raw.error_source));
-        let detail = raw.detail();
         self.batch.push(
             &run_id,
             NewEvent {
@@ -1025,7 +1023,7 @@ impl Parser<'_> {
                 step_key: raw.step_key,
                 message: raw.message.unwrap_or(""),
                 error,
-                detail,
+                detail: raw.detail.if_any(),
                 field_count: raw.field_count,
             },
         );
@@ -1245,12 +1243,7 @@ mod tests {
             let bytes = std::fs::read(&page).unwrap();
             scratch
                 .parse(&bytes, |doc| {
-                    let byte = |k: usize| doc.structurals[k] as usize;
-                    let walked: Vec<_> = scan::event_tokens(&bytes, doc.structurals)
-                        .unwrap()
-                        .into_iter()
-                        .map(|t| byte(t.start)..byte(t.end - 1) + 1)
-                        .collect();
+                    let walked = scan::event_spans(&bytes, doc.structurals).unwrap();
                     let events = tape::page(doc.nodes).unwrap().unwrap();
                     let keys: Vec<usize> = tape::elements(doc.nodes, events.events, "events")
                         .unwrap()

@@ -4,7 +4,7 @@
 //! offsets. Two things need the original bytes: `--json` output, which writes
 //! each event with every field it was exported with, and error messages, which
 //! name the byte where a file goes wrong. For a plain page, simd-json's own
-//! structural indexes give each event's extent ([`event_tokens`]). Otherwise a
+//! structural indexes give each event's extent ([`event_spans`]). Otherwise a
 //! scanner walks the document's structure without building values (string
 //! bodies are skipped with `memchr`), so the top-level shape can be recognised
 //! and every event's span found cheaply.
@@ -210,10 +210,9 @@ pub(crate) fn write_compact(json: &[u8], out: &mut Vec<u8>) {
 /// The events of a page's `"events"` array, found from simd-json's
 /// structural indexes of the page (stage 1 marks every bracket, brace, colon
 /// and comma, and the first byte of every string and scalar), so no second
-/// pass over the bytes is needed: for each event, the range of `structurals`
-/// from its `{` to its `}`. `None` when the page is not
-/// `{…"events":[{…},…]…}`.
-pub(crate) fn event_tokens(buf: &[u8], structurals: &[u32]) -> Option<Vec<Range<usize>>> {
+/// pass over the bytes is needed: for each event, its byte range from its
+/// `{` to its `}`. `None` when the page is not `{…"events":[{…},…]…}`.
+pub(crate) fn event_spans(buf: &[u8], structurals: &[u32]) -> Option<Vec<Range<usize>>> {
     let at = |k: usize| structurals[k] as usize;
     let mut depth = 0usize;
     for i in 0..structurals.len() {
@@ -232,7 +231,13 @@ pub(crate) fn event_tokens(buf: &[u8], structurals: &[u32]) -> Option<Vec<Range<
                 {
                     return None;
                 }
-                return element_tokens(buf, structurals, i + 3);
+                let tokens = element_tokens(buf, structurals, i + 3)?;
+                return Some(
+                    tokens
+                        .into_iter()
+                        .map(|t| at(t.start)..at(t.end - 1) + 1)
+                        .collect(),
+                );
             }
             _ => {}
         }

@@ -116,14 +116,16 @@ pub(crate) fn event<'a>(nodes: &[Node<'a>], i: usize) -> TapeResult<RawEvent<'a>
             "eventType" => ev.event_type = opt_str(nodes, v, key)?,
             "error" => ev.error = error(nodes, v)?,
             "errorSource" => ev.error_source = opt_str(nodes, v, key)?,
-            "markerStart" => ev.marker_start = opt_str(nodes, v, key)?,
-            "markerEnd" => ev.marker_end = opt_str(nodes, v, key)?,
-            "inputName" => ev.input_name = opt_str(nodes, v, key)?,
-            "outputName" => ev.output_name = opt_str(nodes, v, key)?,
-            "upstreamStepKey" => ev.upstream_step_key = opt_str(nodes, v, key)?,
-            "upstreamOutputName" => ev.upstream_output_name = opt_str(nodes, v, key)?,
-            "pipelineName" => ev.pipeline_name = opt_str(nodes, v, key)?,
-            "secondsToWait" => ev.seconds_to_wait = opt_time(nodes, v, key)?,
+            "markerStart" => ev.detail.marker_start = opt_str(nodes, v, key)?,
+            "markerEnd" => ev.detail.marker_end = opt_str(nodes, v, key)?,
+            "inputName" => ev.detail.input_name = opt_str(nodes, v, key)?,
+            "outputName" => ev.detail.output_name = opt_str(nodes, v, key)?,
+            "upstreamStepKey" => ev.detail.upstream_step_key = opt_str(nodes, v, key)?,
+            "upstreamOutputName" => ev.detail.upstream_output_name = opt_str(nodes, v, key)?,
+            "pipelineName" => ev.detail.pipeline_name = opt_str(nodes, v, key)?,
+            "secondsToWait" => {
+                ev.detail.seconds_to_wait = opt_time(nodes, v, key)?.and_then(|t| t.number())
+            }
             _ => {}
         }
         Ok(())
