@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use daglog_ingest::{
-    Archive, EventRef, Input, KeepRaw, LoadOptions, NoProgress, ParseOptions, parse_bytes,
+    Archive, EventRef, Input, JsonJoin, KeepRaw, LoadOptions, NoProgress, ParseOptions, parse_bytes,
 };
 
 fn fixtures() -> PathBuf {
@@ -68,10 +68,13 @@ fn load_archive(c: &mut Criterion) {
                     .flat_map(|r| r.events.iter().copied())
                     .collect();
                 // As `--json` writes them: read back from the files, compact.
+                let join = JsonJoin {
+                    between: b",",
+                    after_each: b"",
+                };
                 archive
-                    .for_each_json(&refs, |_, json| {
-                        out.extend_from_slice(json);
-                        out.push(b',');
+                    .write_joined_json(&refs, join, |joined| {
+                        out.extend_from_slice(joined);
                         Ok(())
                     })
                     .expect("prints");

@@ -50,5 +50,6 @@ pub use parse::{
     FileKind, KeepRaw, MetaOrigin, PageInfo, ParseOptions, ParsedFile, RunMeta, decode_cursor,
     encode_cursor, looks_like_export, looks_like_run_id, parse_bytes,
 };
+pub use print::JsonJoin;
 pub use progress::{NoProgress, Progress};
 pub use schema::Level;

@@ -14,8 +14,9 @@ use crate::archive::{Archive, EventRef};
 use crate::batch::FileStamp;
 use crate::error::Error;
 
-/// About this much JSON is rendered per piece.
-const PIECE_BYTES: usize = 1 << 20;
+/// About this much JSON is rendered per piece (small in tests, so that
+/// they cross pieces).
+const PIECE_BYTES: usize = if cfg!(test) { 1 << 12 } else { 1 << 20 };
 
 /// A piece rendered, a rendering error, or a panic to pass on.
 type Rendered = std::thread::Result<Result<Piece, Error>>;
@@ -23,13 +24,24 @@ type Rendered = std::thread::Result<Result<Piece, Error>>;
 /// A piece's buffers, reused from piece to piece.
 #[derive(Default)]
 struct Piece {
-    /// The events' JSON, compact, back to back.
+    /// The events' JSON, compact, joined.
     text: Vec<u8>,
+    /// Where each event's JSON ends in `text`.
     ends: Vec<usize>,
     /// The stretches of files the piece's events are in.
     files: Vec<u8>,
     /// (batch, first byte in the file, where the stretch is in `files`).
     stretches: Vec<(u32, u64, usize)>,
+}
+
+/// How events' JSON is joined into one text: what goes between two events,
+/// and what after each (`,` for a JSON array, a newline for NDJSON).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JsonJoin {
+    /// Written between two events.
+    pub between: &'static [u8],
+    /// Written after every event.
+    pub after_each: &'static [u8],
 }
 
 impl Archive {
@@ -44,7 +56,37 @@ impl Archive {
         refs: &[EventRef],
         mut write: impl FnMut(EventRef, &[u8]) -> io::Result<()>,
     ) -> io::Result<()> {
-        // Pieces of about `PIECE_BYTES` of JSON each, in order.
+        self.render_in_order(refs, JsonJoin::default(), |refs, piece| {
+            let mut from = 0;
+            for (&r, &end) in refs.iter().zip(&piece.ends) {
+                write(r, &piece.text[from..end])?;
+                from = end;
+            }
+            Ok(())
+        })
+    }
+
+    /// Like [`Archive::for_each_json`], but hands `write` the JSON of many
+    /// events at a time, already joined as `join` says: a printer writes
+    /// each block as it is, without copying event by event.
+    pub fn write_joined_json(
+        &self,
+        refs: &[EventRef],
+        join: JsonJoin,
+        mut write: impl FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.render_in_order(refs, join, |_, piece| write(&piece.text))
+    }
+
+    /// Renders `refs` in pieces of about `PIECE_BYTES` of JSON on the thread
+    /// pool, a few ahead of the one being delivered, and hands each piece to
+    /// `deliver` in order.
+    fn render_in_order(
+        &self,
+        refs: &[EventRef],
+        join: JsonJoin,
+        mut deliver: impl FnMut(&[EventRef], &Piece) -> io::Result<()>,
+    ) -> io::Result<()> {
         let mut cuts = Vec::new();
         let mut next = 0;
         while next < refs.len() {
@@ -56,8 +98,6 @@ impl Archive {
             }
             cuts.push(start..next);
         }
-        // Pieces are rendered on the thread pool, a few ahead of the one
-        // being written, and written in order as they come back.
         let mut spare: Vec<Piece> = (0..4 * rayon::current_num_threads())
             .map(|_| Piece::default())
             .collect();
@@ -73,7 +113,7 @@ impl Archive {
                     let i = sent;
                     scope.spawn(move |_| {
                         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            self.render(&refs[cut], &mut piece)
+                            self.render(&refs[cut.clone()], join, cut.start == 0, &mut piece)
                         }));
                         // The receiver outlives the scope: sending cannot fail.
                         let _ = tx.send((i, result.map(|r| r.map(|()| piece))));
@@ -89,11 +129,7 @@ impl Archive {
                     Ok(Err(e)) => return Err(io::Error::other(e)),
                     Err(panic) => std::panic::resume_unwind(panic),
                 };
-                let mut from = 0;
-                for (&r, &end) in refs[cut.clone()].iter().zip(&piece.ends) {
-                    write(r, &piece.text[from..end])?;
-                    from = end;
-                }
+                deliver(&refs[cut.clone()], &piece)?;
                 spare.push(piece);
             }
             Ok(())
@@ -108,8 +144,15 @@ impl Archive {
         }
     }
 
-    /// Fills `piece` with the JSON of `refs`.
-    fn render(&self, refs: &[EventRef], piece: &mut Piece) -> Result<(), Error> {
+    /// Fills `piece` with the JSON of `refs`, joined by `join`; `first` when
+    /// the piece starts the output.
+    fn render(
+        &self,
+        refs: &[EventRef],
+        join: JsonJoin,
+        first: bool,
+        piece: &mut Piece,
+    ) -> Result<(), Error> {
         piece.text.clear();
         piece.ends.clear();
         piece.files.clear();
@@ -132,7 +175,10 @@ impl Archive {
             self.read_stretch(batch, start, end, &mut piece.files)?;
             piece.stretches.push((batch, start, at));
         }
-        for r in refs {
+        for (i, r) in refs.iter().enumerate() {
+            if i > 0 || !first {
+                piece.text.extend_from_slice(join.between);
+            }
             let batch = &self.batches[r.batch as usize];
             match batch.span(r.row as usize) {
                 Some(span) => {
@@ -152,6 +198,7 @@ impl Archive {
                 None => piece.text.extend_from_slice(batch.raw(r.row as usize)),
             }
             piece.ends.push(piece.text.len());
+            piece.text.extend_from_slice(join.after_each);
         }
         Ok(())
     }
@@ -248,6 +295,47 @@ mod tests {
         got.sort();
         expected.sort();
         assert_eq!(got, expected);
+    }
+
+    /// Joined blocks are the events' JSON joined, across pieces too: a JSON
+    /// array's commas between events only, NDJSON's newline after each.
+    #[test]
+    fn joined_json_joins_the_events_of_every_piece() {
+        let archive = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(RUN));
+        let refs = all_refs(&archive);
+        let mut events = Vec::new();
+        archive
+            .for_each_json(&refs, |_, json| {
+                events.push(json.to_vec());
+                Ok(())
+            })
+            .unwrap();
+        let joined = |join: JsonJoin| {
+            let (mut out, mut blocks) = (Vec::new(), 0);
+            archive
+                .write_joined_json(&refs, join, |block| {
+                    out.extend_from_slice(block);
+                    blocks += 1;
+                    Ok(())
+                })
+                .unwrap();
+            (out, blocks)
+        };
+        let (array, blocks) = joined(JsonJoin {
+            between: b",",
+            after_each: b"",
+        });
+        assert!(blocks > 10, "{blocks} pieces");
+        assert_eq!(array, events.join(&b","[..]));
+        let (lines, _) = joined(JsonJoin {
+            between: b"",
+            after_each: b"\n",
+        });
+        let each_on_a_line: Vec<u8> = events
+            .iter()
+            .flat_map(|e| e.iter().copied().chain(*b"\n"))
+            .collect();
+        assert_eq!(lines, each_on_a_line);
     }
 
     /// A file holding several runs keeps copies (printing would read it

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use daglog_ingest::{EventView, Level, time};
+use daglog_ingest::{EventView, JsonJoin, Level, time};
 
 use crate::text::{escape_control, first_line};
 
@@ -31,6 +31,12 @@ pub trait LogPrinter {
 pub trait JsonLogPrinter: LogPrinter {
     /// One event, as its original JSON (compact).
     fn event_json(&mut self, json: &[u8]) -> io::Result<()>;
+    /// How this printer joins one event's JSON to the next.
+    fn join(&self) -> JsonJoin;
+    /// The JSON of several events, joined as [`JsonLogPrinter::join`] says,
+    /// following those written before (the first block right after
+    /// [`LogPrinter::begin`]).
+    fn joined_json(&mut self, joined: &[u8]) -> io::Result<()>;
 }
 
 /// Options for [`HumanLogs`].
@@ -196,6 +202,18 @@ impl<W: Write> JsonLogPrinter for JsonLogs<W> {
         self.first = false;
         self.out.write_all(json)
     }
+
+    fn join(&self) -> JsonJoin {
+        JsonJoin {
+            between: b",",
+            after_each: b"",
+        }
+    }
+
+    fn joined_json(&mut self, joined: &[u8]) -> io::Result<()> {
+        self.first &= joined.is_empty();
+        self.out.write_all(joined)
+    }
 }
 
 /// One compact event object per line, with its original fields (written as
@@ -231,6 +249,17 @@ impl<W: Write> JsonLogPrinter for NdjsonLogs<W> {
     fn event_json(&mut self, json: &[u8]) -> io::Result<()> {
         self.out.write_all(json)?;
         self.out.write_all(b"\n")
+    }
+
+    fn join(&self) -> JsonJoin {
+        JsonJoin {
+            between: b"",
+            after_each: b"\n",
+        }
+    }
+
+    fn joined_json(&mut self, joined: &[u8]) -> io::Result<()> {
+        self.out.write_all(joined)
     }
 }
 

@@ -209,6 +209,7 @@ fn print_json(
     printer: &mut dyn JsonLogPrinter,
 ) -> io::Result<()> {
     printer.begin()?;
-    archive.for_each_json(page, |_, json| printer.event_json(json))?;
+    let join = printer.join();
+    archive.write_joined_json(page, join, |joined| printer.joined_json(joined))?;
     printer.finish(end)
 }
