@@ -19,6 +19,10 @@ use crate::load::StrictStop;
 // Reading an archive allocates and frees a buffer per file; glibc returns
 // large buffers to the kernel and faults them in again for the next file,
 // which cost a third of the run time in system calls. mimalloc keeps them.
+// Its `no_thp` feature stops it asking for transparent huge pages: on the
+// VM daglog is measured on, touching 300 MB of fresh huge pages took 0.03 to
+// 0.8 s against a steady 0.13 to 0.19 s for small pages, and `stats` over
+// a 1 GB archive spent 2.4 s in the kernel with them, 1.0 s without.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
