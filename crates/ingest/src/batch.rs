@@ -3,7 +3,7 @@
 //! Strings live in one arena per column rather than in a `String` per event,
 //! so parsing a page allocates a handful of buffers, not thousands of strings.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::event::{ErrorInfo, EventDetail};
 use crate::parse::KeepRaw;
