@@ -123,41 +123,73 @@ thread_local! {
 pub(crate) const KEPT_BUFFER_LIMIT: usize = 64 << 20;
 
 fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
-    let mut data = FILE_BYTES.with_borrow_mut(std::mem::take);
-    data.clear();
+    let mut buffer = FILE_BYTES.with_borrow_mut(std::mem::take);
     // A regular file can be read again to print its events (not a pipe).
     let mut stamp = None;
     let read = if c.stdin {
-        std::io::stdin().lock().read_to_end(&mut data)
+        buffer.clear();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut buffer)
+            .map(|_| buffer.len())
     } else {
         std::fs::File::open(&c.path).and_then(|mut f| {
             let meta = f.metadata()?;
             if meta.is_file() {
                 stamp = Some(FileStamp::of(&meta));
             }
-            data.reserve(c.size as usize);
-            f.read_to_end(&mut data)
+            read_whole(&mut f, meta.len(), &mut buffer)
         })
     };
-    // Still being written: not to be trusted to read the same again.
-    stamp = stamp.filter(|s| s.len == data.len() as u64);
     let outcome = match read {
         Err(source) => Outcome::Failed(Error::Read {
             path: c.path.clone(),
             source,
         }),
-        Ok(_) if !c.explicit && !has_export_extension(&c.path) && !looks_like_export(&data) => {
-            Outcome::Ignored
+        Ok(len) => {
+            let data = &buffer[..len];
+            // Still being written: not to be trusted to read the same again.
+            stamp = stamp.filter(|s| s.len == len as u64);
+            if !c.explicit && !has_export_extension(&c.path) && !looks_like_export(data) {
+                Outcome::Ignored
+            } else {
+                match parse_file(&c.path, data, opts, stamp) {
+                    Ok(f) => Outcome::Parsed(Box::new(f)),
+                    Err(e) => Outcome::Failed(e),
+                }
+            }
         }
-        Ok(_) => match parse_file(&c.path, &data, opts, stamp) {
-            Ok(f) => Outcome::Parsed(Box::new(f)),
-            Err(e) => Outcome::Failed(e),
-        },
     };
-    if data.capacity() <= KEPT_BUFFER_LIMIT {
-        FILE_BYTES.set(data);
+    if buffer.capacity() <= KEPT_BUFFER_LIMIT {
+        FILE_BYTES.set(buffer);
     }
     outcome
+}
+
+/// Reads all of `file`, `size` bytes as far as its metadata knows, into the
+/// start of `buffer`, and returns how many bytes it has. The buffer keeps its
+/// length from file to file, so its bytes are set once, not zeroed per file;
+/// it has room for one byte more than `size` so that the read ending the
+/// file (one system call for the whole file, one that finds its end) costs
+/// no growth.
+fn read_whole(file: &mut std::fs::File, size: u64, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
+    let want = usize::try_from(size).unwrap_or(usize::MAX - 1) + 1;
+    if buffer.len() < want {
+        buffer.resize(want, 0);
+    }
+    let mut len = 0;
+    loop {
+        if len == buffer.len() {
+            // The file grew since its metadata was read.
+            buffer.resize(len * 2, 0);
+        }
+        match file.read(&mut buffer[len..]) {
+            Ok(0) => return Ok(len),
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 fn read_counted(c: &Candidate, opts: &ParseOptions, progress: &dyn Progress) -> Outcome {

@@ -8,7 +8,7 @@
 //! pretty exports.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 
 use crate::archive::{Archive, EventRef};
 use crate::batch::FileStamp;
@@ -28,7 +28,9 @@ struct Piece {
     text: Vec<u8>,
     /// Where each event's JSON ends in `text`.
     ends: Vec<usize>,
-    /// The stretches of files the piece's events are in.
+    /// The stretches of files the piece's events are in, back to back. It
+    /// keeps its length from piece to piece (each stretch is read over what
+    /// was there), so its bytes are set once instead of zeroed per piece.
     files: Vec<u8>,
     /// (batch, first byte in the file, where the stretch is in `files`).
     stretches: Vec<(u32, u64, usize)>,
@@ -155,7 +157,6 @@ impl Archive {
     ) -> Result<(), Error> {
         piece.text.clear();
         piece.ends.clear();
-        piece.files.clear();
         piece.stretches.clear();
         // The stretch of each file that holds the piece's events: one read each.
         let mut wanted: Vec<(u32, u64, u64)> = Vec::new();
@@ -170,10 +171,17 @@ impl Archive {
                 }
             }
         }
+        let bytes: u64 = wanted.iter().map(|&(_, start, end)| end - start).sum();
+        let bytes = usize::try_from(bytes).expect("a piece's files fit in memory");
+        if piece.files.len() < bytes {
+            piece.files.resize(bytes, 0);
+        }
+        let mut at = 0;
         for (batch, start, end) in wanted {
-            let at = piece.files.len();
-            self.read_stretch(batch, start, end, &mut piece.files)?;
+            let len = (end - start) as usize;
+            self.read_stretch(batch, start, &mut piece.files[at..at + len])?;
             piece.stretches.push((batch, start, at));
+            at += len;
         }
         for (i, r) in refs.iter().enumerate() {
             if i > 0 || !first {
@@ -203,31 +211,23 @@ impl Archive {
         Ok(())
     }
 
-    /// Appends bytes `start..end` of the file of `batch` to `out`.
-    fn read_stretch(
-        &self,
-        batch: u32,
-        start: u64,
-        end: u64,
-        out: &mut Vec<u8>,
-    ) -> Result<(), Error> {
+    /// Reads bytes `start..start + out.len()` of the file of `batch` into `out`.
+    fn read_stretch(&self, batch: u32, start: u64, out: &mut [u8]) -> Result<(), Error> {
         let path = &self.files[batch as usize].path;
         let reread = |source| Error::Reread {
             path: path.clone(),
             source,
         };
-        let mut file = File::open(path).map_err(reread)?;
+        let file = File::open(path).map_err(reread)?;
         let now = FileStamp::of(&file.metadata().map_err(reread)?);
         if Some(now) != self.batches[batch as usize].stamp {
             return Err(self.changed(batch));
         }
-        file.seek(SeekFrom::Start(start)).map_err(reread)?;
-        let len = end - start;
-        let read = file.take(len).read_to_end(out).map_err(reread)?;
-        if read as u64 != len {
-            return Err(self.changed(batch));
+        match read_exact_at(&file, out, start) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(self.changed(batch)),
+            Err(e) => Err(reread(e)),
         }
-        Ok(())
     }
 
     fn changed(&self, batch: u32) -> Error {
@@ -235,6 +235,19 @@ impl Archive {
             path: self.files[batch as usize].path.clone(),
         }
     }
+}
+
+/// Fills `out` from `file` at `offset`: one `pread` where there is one.
+#[cfg(unix)]
+fn read_exact_at(file: &File, out: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, out, offset)
+}
+
+#[cfg(not(unix))]
+fn read_exact_at(mut file: &File, out: &mut [u8], offset: u64) -> io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(out)
 }
 
 #[cfg(test)]
