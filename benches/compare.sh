@@ -122,7 +122,7 @@ $(corpus_facts)
 
 ## Results
 
-Median wall time of $RUNS runs after 1 warm-up (warm page cache). Throughput = corpus bytes / median (MB = 10^6 B).
+Median wall time of $RUNS runs after 1 warm-up, each right after reading the whole corpus (warm page cache). Throughput = corpus bytes / median (MB = 10^6 B).
 Peak RSS = largest single process of the pipeline, max over the timed runs (MB = 2^20 B).
 Q1 answer = event count (checked against .manifest.json); Q2 answer = md5 prefix of the sorted
 \`runId, timestamp, eventType, stepKey\` tuples (checked against jq).

@@ -149,14 +149,23 @@ sys.exit(rc)' "$cmd" "$SCRATCH/timing" || { local rc=$?; log "command failed (ex
     fi
 }
 
-# measure KEY LABEL CMD: 1 warm-up run (which also fills the page cache), then RUNS timed
-# runs. Sets MEDIAN[KEY] (seconds, 3 decimals) and RSS[KEY] (max peak RSS, KiB; readings
-# above physical memory, which this VM's kernel occasionally returns, are dropped).
+# warm_corpus: read every corpus file into the page cache. Before each timed run, because
+# "warm" must mean the same for every tool: this VM's DAMON reclaim (kdamond, action
+# pageout) evicts page cache idle for a few seconds, 7 % of the corpus within 20 s, and a
+# run after a slow tool would otherwise read part of the corpus from disk.
+warm_corpus() {
+    find "$CORPUS" -type f -print0 | xargs -0 cat >/dev/null
+}
+
+# measure KEY LABEL CMD: 1 warm-up run, then RUNS timed runs, each right after warm_corpus.
+# Sets MEDIAN[KEY] (seconds, 3 decimals) and RSS[KEY] (max peak RSS, KiB; readings above
+# physical memory, which this VM's kernel occasionally returns, are dropped).
 measure() {
     local key=$1 label=$2 cmd=$3 walls=() rss=0 i
     log "$label"
     time_once "$cmd"
     for ((i = 0; i < RUNS; i++)); do
+        warm_corpus
         time_once "$cmd"
         walls+=("$WALL")
         if ((RSS_KB > MEM_KB)); then

@@ -197,7 +197,7 @@ Every run id is in exactly one run folder ($N_RUN_DIRS folders), so no run needs
 
 ## Results
 
-Median wall time of $RUNS runs after 1 warm-up (warm page cache). Throughput = corpus bytes / median (MB = 10^6 B).
+Median wall time of $RUNS runs after 1 warm-up, each right after reading the whole corpus (warm page cache). Throughput = corpus bytes / median (MB = 10^6 B).
 Peak RSS = largest single process of the pipeline, max over the timed runs (MB = 2^20 B).
 **daglog speed-up = the tool's median / daglog's median: above 1, daglog is faster.**
 Answer = md5 prefix of the sorted normalised TSV (benches/workloads/normalise.jq), checked against plain Python;
