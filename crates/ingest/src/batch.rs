@@ -313,11 +313,7 @@ impl FileSpan {
 
     /// Appends `json`, the span's bytes, compact.
     pub(crate) fn write_compact(self, json: &[u8], out: &mut Vec<u8>) {
-        if self.compact() {
-            out.extend_from_slice(json);
-        } else {
-            crate::scan::write_compact(json, out);
-        }
+        crate::scan::write_json(json, self.compact(), out);
     }
 }
 

@@ -341,10 +341,15 @@ struct Parsed<'a, 'de> {
 }
 
 impl Parsed<'_, '_> {
-    /// The offset of a string of the tape in the original (its first byte
-    /// after the opening quote).
-    fn offset_of(&self, s: &str) -> Option<usize> {
-        (s.as_ptr() as usize).checked_sub(self.base)
+    /// Where the first key of the object at node `i` starts in the original
+    /// (its opening quote); `None` for an object without keys.
+    fn first_key(&self, i: usize) -> Option<usize> {
+        match self.nodes.get(i + 1) {
+            Some(simd_json::Node::String(k)) if tape::is_nonempty_object(self.nodes, i) => {
+                (k.as_ptr() as usize).checked_sub(self.base)?.checked_sub(1)
+            }
+            _ => None,
+        }
     }
 }
 
@@ -498,16 +503,8 @@ impl Parser<'_> {
                 return false;
             };
             let spans = if want_raw {
-                // Each event's first key, for its opening quote.
-                let first_keys: Option<Vec<usize>> = events
-                    .iter()
-                    .map(|&e| match nodes.get(e + 1) {
-                        Some(simd_json::Node::String(k)) if tape::is_nonempty_object(nodes, e) => {
-                            doc.offset_of(k)?.checked_sub(1)
-                        }
-                        _ => None,
-                    })
-                    .collect();
+                let first_keys: Option<Vec<usize>> =
+                    events.iter().map(|&e| doc.first_key(e)).collect();
                 let from_keys = first_keys
                     .and_then(|keys| scan::event_spans_from_keys(buf, structurals, &keys));
                 match from_keys.or_else(|| scan::event_spans(buf, structurals)) {
@@ -1042,13 +1039,8 @@ impl Parser<'_> {
             return Ok(());
         }
         let json = &self.buf[start..end];
-        self.batch.keep_raw_of_last(&self.keep_raw, |out| {
-            if compact {
-                out.extend_from_slice(json);
-            } else {
-                scan::write_compact(json, out);
-            }
-        });
+        self.batch
+            .keep_raw_of_last(&self.keep_raw, |out| scan::write_json(json, compact, out));
         Ok(())
     }
 
@@ -1103,24 +1095,21 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<ParsedFile, Error> {
-        parse_bytes(
-            Path::new("t.json"),
-            text.as_bytes(),
-            &ParseOptions::default(),
-        )
+        parse_with(text.as_bytes(), ParseOptions::default())
+    }
+
+    fn parse_with(text: &[u8], opts: ParseOptions) -> Result<ParsedFile, Error> {
+        parse_bytes(Path::new("t.json"), text, &opts)
     }
 
     const EV: &str = r#"{"__typename":"LogMessageEvent","runId":"r1","message":"hi","timestamp":"1795501832511","level":"INFO","stepKey":"a","eventType":null}"#;
 
     fn lean(text: &[u8]) -> Result<ParsedFile, Error> {
-        parse_bytes(
-            Path::new("t.json"),
-            text,
-            &ParseOptions {
-                keep_raw: KeepRaw::None,
-                ..ParseOptions::default()
-            },
-        )
+        let opts = ParseOptions {
+            keep_raw: KeepRaw::None,
+            ..ParseOptions::default()
+        };
+        parse_with(text, opts)
     }
 
     #[test]
@@ -1147,15 +1136,7 @@ mod tests {
                     let careful =
                         parse_bytes(&page.path(), &wrapped, &ParseOptions::default()).unwrap();
                     let fast = parse_bytes(&page.path(), &bytes, &ParseOptions::default()).unwrap();
-                    let lean = parse_bytes(
-                        &page.path(),
-                        &bytes,
-                        &ParseOptions {
-                            keep_raw: KeepRaw::None,
-                            ..ParseOptions::default()
-                        },
-                    )
-                    .unwrap();
+                    let lean = lean(&bytes).unwrap();
                     assert_eq!(careful.kind, FileKind::GraphqlResponse);
                     assert_eq!(fast.kind, FileKind::Page);
                     assert_eq!(careful.batch.len(), fast.batch.len());
@@ -1206,15 +1187,11 @@ mod tests {
             EV.replace("\"message\":\"hi\"", "\"message\": \"bye\"")
         );
         let keep = KeepRaw::Matching(Arc::new(|ev| ev.message == "bye"));
-        let f = parse_bytes(
-            Path::new("t.json"),
-            page.as_bytes(),
-            &ParseOptions {
-                keep_raw: keep,
-                ..ParseOptions::default()
-            },
-        )
-        .unwrap();
+        let opts = ParseOptions {
+            keep_raw: keep,
+            ..ParseOptions::default()
+        };
+        let f = parse_with(page.as_bytes(), opts).unwrap();
         assert_eq!(f.batch.len(), 2);
         assert!(f.batch.raw(0).is_empty());
         // Kept compact, whatever the spacing of the export.
@@ -1248,9 +1225,10 @@ mod tests {
                     let keys: Vec<usize> = tape::elements(doc.nodes, events.events, "events")
                         .unwrap()
                         .into_iter()
-                        .map(|e| match doc.nodes[e + 1] {
-                            simd_json::Node::String(k) => doc.offset_of(k).unwrap() - 1,
-                            _ => panic!("an event without keys in {}", page.display()),
+                        .map(|e| {
+                            doc.first_key(e).unwrap_or_else(|| {
+                                panic!("an event without keys in {}", page.display())
+                            })
                         })
                         .collect();
                     let found = scan::event_spans_from_keys(&bytes, doc.structurals, &keys);
@@ -1268,15 +1246,11 @@ mod tests {
     fn a_load_without_details_still_merges_by_message() {
         let failure = r#"{"__typename":"ExecutionStepFailureEvent","runId":"r1","message":"boom","timestamp":"1795501832511","level":"ERROR","stepKey":"a","eventType":"STEP_FAILURE","error":{"message":"x","className":"X","stack":[],"cause":null},"markerStart":"m"}"#;
         let full = parse(failure).unwrap();
-        let lean = parse_bytes(
-            Path::new("t.json"),
-            failure.as_bytes(),
-            &ParseOptions {
-                details: false,
-                ..ParseOptions::default()
-            },
-        )
-        .unwrap();
+        let opts = ParseOptions {
+            details: false,
+            ..ParseOptions::default()
+        };
+        let lean = parse_with(failure.as_bytes(), opts).unwrap();
         let (a, b) = (full.batch.view(0), lean.batch.view(0));
         assert_eq!((a.message, b.message), ("boom", ""));
         assert!(a.error.is_some() && b.error.is_none());

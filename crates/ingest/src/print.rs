@@ -32,8 +32,26 @@ struct Piece {
     /// keeps its length from piece to piece (each stretch is read over what
     /// was there), so its bytes are set once instead of zeroed per piece.
     files: Vec<u8>,
-    /// (batch, first byte in the file, where the stretch is in `files`).
-    stretches: Vec<(u32, u64, usize)>,
+    /// Which stretch of which file each part of `files` holds.
+    stretches: Vec<Stretch>,
+}
+
+/// The bytes of one file that a piece's events are in.
+#[derive(Clone, Copy)]
+struct Stretch {
+    batch: u32,
+    /// First byte in the file.
+    start: u64,
+    /// Past the last byte.
+    end: u64,
+    /// Where it is in [`Piece::files`].
+    at: usize,
+}
+
+impl Stretch {
+    fn len(self) -> usize {
+        usize::try_from(self.end - self.start).expect("a piece's files fit in memory")
+    }
 }
 
 /// How events' JSON is joined into one text: what goes between two events,
@@ -159,29 +177,38 @@ impl Archive {
         piece.ends.clear();
         piece.stretches.clear();
         // The stretch of each file that holds the piece's events: one read each.
-        let mut wanted: Vec<(u32, u64, u64)> = Vec::new();
         for r in refs {
-            if let Some(span) = self.batches[r.batch as usize].span(r.row as usize) {
-                match wanted.iter_mut().rev().find(|w| w.0 == r.batch) {
-                    Some(w) => {
-                        w.1 = w.1.min(span.start());
-                        w.2 = w.2.max(span.end());
-                    }
-                    None => wanted.push((r.batch, span.start(), span.end())),
+            let Some(span) = self.batches[r.batch as usize].span(r.row as usize) else {
+                continue;
+            };
+            match piece
+                .stretches
+                .iter_mut()
+                .rev()
+                .find(|s| s.batch == r.batch)
+            {
+                Some(s) => {
+                    s.start = s.start.min(span.start());
+                    s.end = s.end.max(span.end());
                 }
+                None => piece.stretches.push(Stretch {
+                    batch: r.batch,
+                    start: span.start(),
+                    end: span.end(),
+                    at: 0,
+                }),
             }
         }
-        let bytes: u64 = wanted.iter().map(|&(_, start, end)| end - start).sum();
-        let bytes = usize::try_from(bytes).expect("a piece's files fit in memory");
+        let mut bytes = 0;
+        for s in &mut piece.stretches {
+            s.at = bytes;
+            bytes += s.len();
+        }
         if piece.files.len() < bytes {
             piece.files.resize(bytes, 0);
         }
-        let mut at = 0;
-        for (batch, start, end) in wanted {
-            let len = (end - start) as usize;
-            self.read_stretch(batch, start, &mut piece.files[at..at + len])?;
-            piece.stretches.push((batch, start, at));
-            at += len;
+        for s in &piece.stretches {
+            self.read_stretch(s.batch, s.start, &mut piece.files[s.at..s.at + s.len()])?;
         }
         for (i, r) in refs.iter().enumerate() {
             if i > 0 || !first {
@@ -190,13 +217,13 @@ impl Archive {
             let batch = &self.batches[r.batch as usize];
             match batch.span(r.row as usize) {
                 Some(span) => {
-                    let &(_, first, at) = piece
+                    let stretch = piece
                         .stretches
                         .iter()
                         .rev()
-                        .find(|s| s.0 == r.batch)
+                        .find(|s| s.batch == r.batch)
                         .expect("every span's file was read");
-                    let from = at + (span.start() - first) as usize;
+                    let from = stretch.at + (span.start() - stretch.start) as usize;
                     let json = &piece.files[from..from + span.len()];
                     if json.first() != Some(&b'{') || json.last() != Some(&b'}') {
                         return Err(self.changed(r.batch));

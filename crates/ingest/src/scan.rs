@@ -26,9 +26,14 @@ fn err<T>(offset: usize, reason: &'static str) -> ScanResult<T> {
     Err(ScanError { offset, reason })
 }
 
+/// JSON's whitespace between tokens.
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+}
+
 /// Byte offset of the first non-whitespace byte at or after `pos`.
 pub(crate) fn skip_ws(buf: &[u8], mut pos: usize) -> usize {
-    while pos < buf.len() && matches!(buf[pos], b' ' | b'\n' | b'\r' | b'\t') {
+    while pos < buf.len() && is_ws(buf[pos]) {
         pos += 1;
     }
     pos
@@ -187,6 +192,15 @@ pub(crate) fn element_spans(buf: &[u8], pos: usize) -> ScanResult<(Vec<(usize, u
     Ok((spans, end))
 }
 
+/// Appends `json`: as it is when it is `compact`, else through [`write_compact`].
+pub(crate) fn write_json(json: &[u8], compact: bool, out: &mut Vec<u8>) {
+    if compact {
+        out.extend_from_slice(json);
+    } else {
+        write_compact(json, out);
+    }
+}
+
 /// Writes `json` without the whitespace between tokens (pretty pages become compact).
 pub(crate) fn write_compact(json: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
@@ -258,7 +272,7 @@ pub(crate) fn event_spans_from_keys(
     // The last byte before `i` that is not whitespace.
     let before = |mut i: usize| loop {
         i = i.checked_sub(1)?;
-        if !matches!(buf[i], b' ' | b'\n' | b'\r' | b'\t') {
+        if !is_ws(buf[i]) {
             return Some(i);
         }
     };
@@ -336,10 +350,7 @@ fn element_tokens(buf: &[u8], structurals: &[u32], from: usize) -> Option<Vec<Ra
 /// Whether the value whose structural indexes are `tokens` has no
 /// whitespace between its tokens: nothing for [`write_compact`] to take out.
 pub(crate) fn tokens_are_compact(buf: &[u8], tokens: &[u32]) -> bool {
-    tokens
-        .iter()
-        .skip(1)
-        .all(|&t| !matches!(buf[t as usize - 1], b' ' | b'\n' | b'\r' | b'\t'))
+    tokens.iter().skip(1).all(|&t| !is_ws(buf[t as usize - 1]))
 }
 
 /// 1-based line number of byte `offset`, for messages about NDJSON and pretty files.

@@ -29,8 +29,6 @@ pub trait LogPrinter {
 
 /// A printer of events' original JSON alone, which can be handed just that.
 pub trait JsonLogPrinter: LogPrinter {
-    /// One event, as its original JSON (compact).
-    fn event_json(&mut self, json: &[u8]) -> io::Result<()>;
     /// How this printer joins one event's JSON to the next.
     fn join(&self) -> JsonJoin;
     /// The JSON of several events, joined as [`JsonLogPrinter::join`] says,
@@ -179,7 +177,11 @@ impl<W: Write> LogPrinter for JsonLogs<W> {
     }
 
     fn event(&mut self, ev: &EventView<'_>) -> io::Result<()> {
-        self.event_json(ev.raw)
+        if !self.first {
+            self.out.write_all(b",")?;
+        }
+        self.first = false;
+        self.out.write_all(ev.raw)
     }
 
     fn finish(&mut self, end: &PageEnd) -> io::Result<()> {
@@ -195,14 +197,6 @@ impl<W: Write> LogPrinter for JsonLogs<W> {
 }
 
 impl<W: Write> JsonLogPrinter for JsonLogs<W> {
-    fn event_json(&mut self, json: &[u8]) -> io::Result<()> {
-        if !self.first {
-            self.out.write_all(b",")?;
-        }
-        self.first = false;
-        self.out.write_all(json)
-    }
-
     fn join(&self) -> JsonJoin {
         JsonJoin {
             between: b",",
@@ -237,7 +231,8 @@ impl<W: Write> NdjsonLogs<W> {
 
 impl<W: Write> LogPrinter for NdjsonLogs<W> {
     fn event(&mut self, ev: &EventView<'_>) -> io::Result<()> {
-        self.event_json(ev.raw)
+        self.out.write_all(ev.raw)?;
+        self.out.write_all(b"\n")
     }
 
     fn finish(&mut self, _end: &PageEnd) -> io::Result<()> {
@@ -246,11 +241,6 @@ impl<W: Write> LogPrinter for NdjsonLogs<W> {
 }
 
 impl<W: Write> JsonLogPrinter for NdjsonLogs<W> {
-    fn event_json(&mut self, json: &[u8]) -> io::Result<()> {
-        self.out.write_all(json)?;
-        self.out.write_all(b"\n")
-    }
-
     fn join(&self) -> JsonJoin {
         JsonJoin {
             between: b"",
