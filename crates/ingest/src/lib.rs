@@ -29,6 +29,7 @@
 
 mod archive;
 mod batch;
+mod compact;
 mod debug;
 mod discover;
 mod error;

@@ -192,32 +192,13 @@ pub(crate) fn element_spans(buf: &[u8], pos: usize) -> ScanResult<(Vec<(usize, u
     Ok((spans, end))
 }
 
-/// Appends `json`: as it is when it is `compact`, else through [`write_compact`].
+/// Appends `json`: as it is when it is `compact`, else through
+/// [`crate::compact::write_compact`].
 pub(crate) fn write_json(json: &[u8], compact: bool, out: &mut Vec<u8>) {
     if compact {
         out.extend_from_slice(json);
     } else {
-        write_compact(json, out);
-    }
-}
-
-/// Writes `json` without the whitespace between tokens (pretty pages become compact).
-pub(crate) fn write_compact(json: &[u8], out: &mut Vec<u8>) {
-    let mut i = 0;
-    while i < json.len() {
-        let c = json[i];
-        match c {
-            b' ' | b'\n' | b'\r' | b'\t' => i += 1,
-            b'"' => {
-                let end = skip_string(json, i).unwrap_or(json.len());
-                out.extend_from_slice(&json[i..end]);
-                i = end;
-            }
-            _ => {
-                out.push(c);
-                i += 1;
-            }
-        }
+        crate::compact::write_compact(json, out);
     }
 }
 
@@ -348,7 +329,7 @@ fn element_tokens(buf: &[u8], structurals: &[u32], from: usize) -> Option<Vec<Ra
 }
 
 /// Whether the value whose structural indexes are `tokens` has no
-/// whitespace between its tokens: nothing for [`write_compact`] to take out.
+/// whitespace between its tokens: nothing for [`crate::compact::write_compact`] to take out.
 pub(crate) fn tokens_are_compact(buf: &[u8], tokens: &[u32]) -> bool {
     tokens.iter().skip(1).all(|&t| !is_ws(buf[t as usize - 1]))
 }
@@ -402,15 +383,5 @@ mod tests {
     fn mismatched_brackets_are_errors() {
         assert!(skip_value(b"[1, 2}", 0).is_err());
         assert!(skip_value(br#""abc\"#, 0).is_err());
-    }
-
-    #[test]
-    fn compact_keeps_string_whitespace() {
-        let mut out = Vec::new();
-        write_compact(
-            b"{\n  \"a b\": [ 1,\t2 ],\n \"c\": \"x\\\" y\"\n}",
-            &mut out,
-        );
-        assert_eq!(out, br#"{"a b":[1,2],"c":"x\" y"}"#);
     }
 }

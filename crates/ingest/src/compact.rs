@@ -1,0 +1,290 @@
+//! Taking the whitespace between tokens out of JSON, so that events from
+//! pretty pages are written compact (one line each, as `--ndjson` needs).
+//!
+//! More than half of a real archive's bytes can be pretty pages, and every
+//! `--json` or `--ndjson` output passes them through here, so on CPUs with
+//! AVX-512 VBMI2 whole 64-byte blocks are compacted at once (a block with a
+//! backslash goes byte by byte, so escapes need no carry logic). Elsewhere,
+//! and for the last partial block, the same state machine runs per byte;
+//! both give the same bytes, which the tests check on real pages.
+//!
+//! The input is JSON that simd-json has already accepted: the only question
+//! asked of a byte is whether it is whitespace outside a string.
+
+/// Appends `json` to `out` without the whitespace between its tokens.
+pub(crate) fn write_compact(json: &[u8], out: &mut Vec<u8>) {
+    #[cfg(target_arch = "x86_64")]
+    if avx512::available() {
+        avx512::write_compact(json, out);
+        return;
+    }
+    write_compact_bytewise(json, out);
+}
+
+/// Where the byte loop is: inside a string, and just after a backslash in one.
+#[derive(Clone, Copy, Default)]
+struct Strings {
+    inside: bool,
+    escaped: bool,
+}
+
+impl Strings {
+    /// Whether `c` is kept, moving the state past it.
+    #[inline(always)]
+    fn keep(&mut self, c: u8) -> bool {
+        if self.inside {
+            if self.escaped {
+                self.escaped = false;
+            } else if c == b'\\' {
+                self.escaped = true;
+            } else if c == b'"' {
+                self.inside = false;
+            }
+            true
+        } else if matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+            false
+        } else {
+            self.inside = c == b'"';
+            true
+        }
+    }
+}
+
+/// [`write_compact`] without SIMD: strings are copied whole (found with
+/// `memchr`), and the bytes between them are looked at one by one.
+fn write_compact_bytewise(json: &[u8], out: &mut Vec<u8>) {
+    out.reserve(json.len());
+    let mut i = 0;
+    while i < json.len() {
+        let c = json[i];
+        match c {
+            b' ' | b'\n' | b'\r' | b'\t' => i += 1,
+            b'"' => {
+                let end = string_end(json, i);
+                out.extend_from_slice(&json[i..end]);
+                i = end;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// End (exclusive) of the string whose opening quote is at `open`, or the
+/// end of `json` when it is cut short.
+fn string_end(json: &[u8], open: usize) -> usize {
+    let mut i = open + 1;
+    while let Some(k) = memchr::memchr2(b'"', b'\\', &json[i.min(json.len())..]) {
+        i += k;
+        if json[i] == b'"' {
+            return i + 1;
+        }
+        i += 2;
+    }
+    json.len()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    use super::Strings;
+
+    pub(super) fn available() -> bool {
+        is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512bw")
+            && is_x86_feature_detected!("avx512vbmi2")
+            && is_x86_feature_detected!("pclmulqdq")
+    }
+
+    /// [`super::write_compact`] a 64-byte block at a time; only call it when
+    /// [`available`] says the CPU has the features it is compiled for.
+    pub(super) fn write_compact(json: &[u8], out: &mut Vec<u8>) {
+        assert!(available());
+        // SAFETY: the features `compact` is compiled for are present.
+        unsafe { compact(json, out) }
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,pclmulqdq")]
+    fn compact(json: &[u8], out: &mut Vec<u8>) {
+        // Output never outgrows the input read so far, so `json.len()` spare
+        // bytes cover every write, including a full 64-byte store made while
+        // a whole input block is still ahead.
+        out.reserve(json.len());
+        let base = out.len();
+        let mut written = 0;
+        let spare = &mut out.spare_capacity_mut()[..json.len()];
+        let mut strings = Strings::default();
+        let quote = _mm512_set1_epi8(b'"' as i8);
+        let backslash = _mm512_set1_epi8(b'\\' as i8);
+        let [space, newline, cr, tab] =
+            [b' ', b'\n', b'\r', b'\t'].map(|c| _mm512_set1_epi8(c as i8));
+        let mut blocks = json.chunks_exact(64);
+        for block in &mut blocks {
+            // SAFETY: `block` is 64 readable bytes; the load is unaligned.
+            let v = unsafe { _mm512_loadu_si512(block.as_ptr().cast()) };
+            if strings.escaped || _mm512_cmpeq_epi8_mask(v, backslash) != 0 {
+                for &c in block {
+                    if strings.keep(c) {
+                        spare[written].write(c);
+                        written += 1;
+                    }
+                }
+                continue;
+            }
+            // Bit i of `inside` is set from an opening quote up to (not
+            // including) its closing quote: a prefix XOR of the quote bits.
+            let quotes = _mm512_cmpeq_epi8_mask(v, quote);
+            let carry = if strings.inside { !0 } else { 0 };
+            let inside = prefix_xor(quotes) ^ carry;
+            strings.inside = inside >> 63 == 1;
+            let ws = _mm512_cmpeq_epi8_mask(v, space)
+                | _mm512_cmpeq_epi8_mask(v, newline)
+                | _mm512_cmpeq_epi8_mask(v, cr)
+                | _mm512_cmpeq_epi8_mask(v, tab);
+            let keep = !(ws & !inside);
+            let packed = _mm512_maskz_compress_epi8(keep, v);
+            let to = &mut spare[written..written + 64];
+            // SAFETY: `to` is 64 writable bytes (see the reserve above).
+            unsafe { _mm512_storeu_si512(to.as_mut_ptr().cast(), packed) };
+            written += keep.count_ones() as usize;
+        }
+        for &c in blocks.remainder() {
+            if strings.keep(c) {
+                spare[written].write(c);
+                written += 1;
+            }
+        }
+        // SAFETY: the first `written` spare bytes were written above.
+        unsafe { out.set_len(base + written) };
+    }
+
+    /// Bit i of the result is the XOR of bits 0..=i of `bits`.
+    #[target_feature(enable = "pclmulqdq")]
+    fn prefix_xor(bits: u64) -> u64 {
+        let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, bits as i64), _mm_set1_epi8(-1), 0);
+        _mm_cvtsi128_si64(product) as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both ways, and the byte loop alone, must give `expected`.
+    fn check(json: &[u8], expected: &[u8]) {
+        let mut bytewise = Vec::new();
+        write_compact_bytewise(json, &mut bytewise);
+        assert_eq!(
+            bytewise,
+            expected,
+            "bytewise of {:?}",
+            String::from_utf8_lossy(json)
+        );
+        let mut state = Strings::default();
+        let stepped: Vec<u8> = json.iter().copied().filter(|&c| state.keep(c)).collect();
+        assert_eq!(
+            stepped,
+            expected,
+            "state machine of {:?}",
+            String::from_utf8_lossy(json)
+        );
+        let mut out = b"kept".to_vec();
+        write_compact(json, &mut out);
+        assert_eq!(&out[..4], b"kept");
+        assert_eq!(
+            &out[4..],
+            expected,
+            "write_compact of {:?}",
+            String::from_utf8_lossy(json)
+        );
+    }
+
+    #[test]
+    fn whitespace_inside_strings_is_kept() {
+        check(
+            b"{\n  \"a b\": [ 1,\t2 ],\n \"c\": \"x\\\" y\"\n}",
+            br#"{"a b":[1,2],"c":"x\" y"}"#,
+        );
+    }
+
+    #[test]
+    fn strings_and_escapes_across_block_edges() {
+        // Shifting the document one byte at a time puts every quote, escape
+        // and run of spaces on each side of a 64-byte block edge.
+        for shift in 0..130 {
+            let pad = " ".repeat(shift % 67);
+            let json = format!(
+                "{}{{ \"k\" :\n\t\"{pad}a \\\\ b \\\" \\n c\" , \"e\\\\\" : [ 1 , \"  \" ] }}\r\n{}",
+                " ".repeat(shift),
+                "\n".repeat(70 - shift % 70),
+            );
+            let expected = format!(r#"{{"k":"{pad}a \\ b \" \n c","e\\":[1,"  "]}}"#);
+            check(json.as_bytes(), expected.as_bytes());
+        }
+    }
+
+    #[test]
+    fn any_bytes_compact_the_same_both_ways() {
+        // Not JSON, so the state machine is all that says what is right.
+        // Backslashes are rare, as in real pages, so most blocks take the
+        // 64-byte path.
+        let alphabet = b"  \n\t\"\"ab{}:,[]";
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for len in 0..600 {
+            let json: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    match seed % 200 {
+                        0 => b'\\',
+                        r => alphabet[(r % alphabet.len() as u64) as usize],
+                    }
+                })
+                .collect();
+            let mut state = Strings::default();
+            let expected: Vec<u8> = json.iter().copied().filter(|&c| state.keep(c)).collect();
+            check(&json, &expected);
+        }
+    }
+
+    #[test]
+    fn real_pretty_pages_compact_to_the_same_json() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut checked = 0;
+        for entry in walk(&dir) {
+            let bytes = std::fs::read(&entry).unwrap();
+            if !bytes.starts_with(b"{\n") {
+                continue;
+            }
+            let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+                continue;
+            };
+            let mut out = Vec::new();
+            write_compact_bytewise(&bytes, &mut out);
+            check(&bytes, &out);
+            assert!(out.len() < bytes.len() && !out.contains(&b'\n'));
+            let compacted: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            assert_eq!(compacted, value, "{}", entry.display());
+            checked += 1;
+        }
+        assert!(checked >= 5, "only {checked} pretty fixtures found");
+    }
+
+    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files.extend(walk(&path));
+            } else if path.extension().is_some_and(|e| e == "json") {
+                files.push(path);
+            }
+        }
+        files
+    }
+}
