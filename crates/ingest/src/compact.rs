@@ -3,10 +3,10 @@
 //!
 //! More than half of a real archive's bytes can be pretty pages, and every
 //! `--json` or `--ndjson` output passes them through here, so on CPUs with
-//! AVX-512 VBMI2 whole 64-byte blocks are compacted at once (a block with a
-//! backslash goes byte by byte, so escapes need no carry logic). Elsewhere,
-//! and for the last partial block, the same state machine runs per byte;
-//! both give the same bytes, which the tests check on real pages.
+//! AVX-512 VBMI2 whole 64-byte blocks are compacted at once, with
+//! simdjson's bit tricks for escapes and strings. Elsewhere, and for the
+//! last partial block, the same rules run byte by byte; both give the same
+//! bytes, which the tests check on real pages and on random bytes.
 //!
 //! The input is JSON that simd-json has already accepted: the only question
 //! asked of a byte is whether it is whitespace outside a string.
@@ -29,24 +29,21 @@ struct Strings {
 }
 
 impl Strings {
-    /// Whether `c` is kept, moving the state past it.
+    /// Whether `c` is kept, moving the state past it. A backslash escapes
+    /// the byte after it wherever it is (outside a string that is not JSON,
+    /// but the 64-byte path reads it so, and the two must agree).
     #[inline(always)]
     fn keep(&mut self, c: u8) -> bool {
-        if self.inside {
-            if self.escaped {
-                self.escaped = false;
-            } else if c == b'\\' {
-                self.escaped = true;
-            } else if c == b'"' {
-                self.inside = false;
-            }
-            true
-        } else if matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
-            false
-        } else {
-            self.inside = c == b'"';
-            true
+        if self.escaped {
+            self.escaped = false;
+        } else if c == b'\\' {
+            self.escaped = true;
+        } else if c == b'"' {
+            self.inside = !self.inside;
+        } else if !self.inside && matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+            return false;
         }
+        true
     }
 }
 
@@ -61,6 +58,11 @@ fn write_compact_bytewise(json: &[u8], out: &mut Vec<u8>) {
             b' ' | b'\n' | b'\r' | b'\t' => i += 1,
             b'"' => {
                 let end = string_end(json, i);
+                out.extend_from_slice(&json[i..end]);
+                i = end;
+            }
+            b'\\' => {
+                let end = (i + 2).min(json.len());
                 out.extend_from_slice(&json[i..end]);
                 i = end;
             }
@@ -126,18 +128,10 @@ mod avx512 {
         for block in &mut blocks {
             // SAFETY: `block` is 64 readable bytes; the load is unaligned.
             let v = unsafe { _mm512_loadu_si512(block.as_ptr().cast()) };
-            if strings.escaped || _mm512_cmpeq_epi8_mask(v, backslash) != 0 {
-                for &c in block {
-                    if strings.keep(c) {
-                        spare[written].write(c);
-                        written += 1;
-                    }
-                }
-                continue;
-            }
+            let escaped = escaped(_mm512_cmpeq_epi8_mask(v, backslash), &mut strings.escaped);
             // Bit i of `inside` is set from an opening quote up to (not
             // including) its closing quote: a prefix XOR of the quote bits.
-            let quotes = _mm512_cmpeq_epi8_mask(v, quote);
+            let quotes = _mm512_cmpeq_epi8_mask(v, quote) & !escaped;
             let carry = if strings.inside { !0 } else { 0 };
             let inside = prefix_xor(quotes) ^ carry;
             strings.inside = inside >> 63 == 1;
@@ -145,7 +139,7 @@ mod avx512 {
                 | _mm512_cmpeq_epi8_mask(v, newline)
                 | _mm512_cmpeq_epi8_mask(v, cr)
                 | _mm512_cmpeq_epi8_mask(v, tab);
-            let keep = !(ws & !inside);
+            let keep = !(ws & !inside & !escaped);
             let packed = _mm512_maskz_compress_epi8(keep, v);
             let to = &mut spare[written..written + 64];
             // SAFETY: `to` is 64 writable bytes (see the reserve above).
@@ -160,6 +154,21 @@ mod avx512 {
         }
         // SAFETY: the first `written` spare bytes were written above.
         unsafe { out.set_len(base + written) };
+    }
+
+    /// The bytes escaped by a backslash, given the block's backslashes and
+    /// whether its first byte is escaped (updated for the next block): in a
+    /// run of backslashes every other one escapes the next byte. This is
+    /// simdjson's branchless odd-run trick (`find_escaped_branchless`).
+    fn escaped(backslash: u64, first_escaped: &mut bool) -> u64 {
+        const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
+        let carry = u64::from(*first_escaped);
+        let backslash = backslash & !carry;
+        let follows_escape = (backslash << 1) | carry;
+        let odd_starts = backslash & !EVEN_BITS & !follows_escape;
+        let (even_starts, overflow) = odd_starts.overflowing_add(backslash);
+        *first_escaped = overflow;
+        (EVEN_BITS ^ (even_starts << 1)) & follows_escape
     }
 
     /// Bit i of the result is the XOR of bits 0..=i of `bits`.
@@ -230,17 +239,16 @@ mod tests {
     #[test]
     fn any_bytes_compact_the_same_both_ways() {
         // Not JSON, so the state machine is all that says what is right.
-        // Backslashes are rare, as in real pages, so most blocks take the
-        // 64-byte path.
+        // Backslashes rare, as in real pages, and in runs.
         let alphabet = b"  \n\t\"\"ab{}:,[]";
         let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        for len in 0..600 {
+        for (len, rare) in (0..600).flat_map(|len| [(len, 200), (len, 3)]) {
             let json: Vec<u8> = (0..len)
                 .map(|_| {
                     seed ^= seed << 13;
                     seed ^= seed >> 7;
                     seed ^= seed << 17;
-                    match seed % 200 {
+                    match seed % rare {
                         0 => b'\\',
                         r => alphabet[(r % alphabet.len() as u64) as usize],
                     }
