@@ -242,50 +242,42 @@ pub(crate) fn event_spans(buf: &[u8], structurals: &[u32]) -> Option<Vec<Range<u
 
 /// The byte range of each event of a page whose events' first keys are
 /// known to start at byte offsets `first_keys` (their opening quotes, in
-/// order): an event starts at the `{` before its first key and ends at the
-/// `}` before the `,` before the next event, so only the last event's
-/// tokens are walked. `None` when the bytes are not laid out that way.
+/// order), from the structural indexes alone: in a document simd-json has
+/// accepted, the structural before an object's first key is its `{`, and
+/// the three before the next event's first key are `}`, `,` and `{`. Only
+/// the last event's tokens are walked. The bytes are not looked at again
+/// (by then the tape has pushed them out of the cache) except those at the
+/// last event's structurals. `None` when the indexes are not laid out that way.
 pub(crate) fn event_spans_from_keys(
     buf: &[u8],
     structurals: &[u32],
     first_keys: &[usize],
 ) -> Option<Vec<Range<usize>>> {
-    // The last byte before `i` that is not whitespace.
-    let before = |mut i: usize| loop {
-        i = i.checked_sub(1)?;
-        if !is_ws(buf[i]) {
-            return Some(i);
-        }
-    };
+    // Where each event's `{` is among the structurals.
     let mut opens = Vec::with_capacity(first_keys.len());
+    let mut from = 0;
     for &key in first_keys {
-        if key >= buf.len() {
+        let key = u32::try_from(key).ok()?;
+        let at = first_at_or_after(structurals, from, key);
+        if at == 0 || structurals.get(at) != Some(&key) {
             return None;
         }
-        let open = before(key)?;
-        if buf[open] != b'{' || opens.last().is_some_and(|&last| last >= open) {
-            return None;
-        }
-        opens.push(open);
+        opens.push(at - 1);
+        from = at + 1;
     }
     let mut spans = Vec::with_capacity(opens.len());
     for (i, &open) in opens.iter().enumerate() {
         let end = match opens.get(i + 1) {
-            Some(&next) => {
-                let comma = before(next)?;
-                let close = before(comma)?;
-                if buf[comma] != b',' || buf[close] != b'}' || close <= open {
-                    return None;
-                }
-                close + 1
-            }
+            // `{` key … `}` `,` `{`: at least four structurals apart.
+            Some(&next) if next >= open + 4 => structurals[next - 2] as usize + 1,
+            Some(_) => return None,
             None => {
-                let mut k = structurals.binary_search(&u32::try_from(open).ok()?).ok()?;
+                let mut k = open;
                 let mut depth = 0usize;
                 loop {
                     match buf[*structurals.get(k)? as usize] {
                         b'{' | b'[' => depth += 1,
-                        b'}' | b']' => depth -= 1,
+                        b'}' | b']' => depth = depth.checked_sub(1)?,
                         _ => {}
                     }
                     if depth == 0 {
@@ -295,9 +287,25 @@ pub(crate) fn event_spans_from_keys(
                 }
             }
         };
-        spans.push(open..end);
+        spans.push(structurals[open] as usize..end);
     }
     Some(spans)
+}
+
+/// The first index at or after `from` whose structural is at or after byte
+/// `key`. The next event's key is a few cache lines on: galloping touches
+/// those lines in order, where a binary search of the whole rest would miss
+/// the cache at every probe.
+fn first_at_or_after(structurals: &[u32], from: usize, key: u32) -> usize {
+    let (mut lo, mut step) = (from, 1);
+    let mut hi = from;
+    while hi < structurals.len() && structurals[hi] < key {
+        lo = hi + 1;
+        hi = from + step;
+        step *= 2;
+    }
+    let hi = hi.min(structurals.len());
+    lo + structurals[lo..hi].partition_point(|&s| s < key)
 }
 
 /// The objects of an array whose first structural after its `[` is `from`.
