@@ -179,6 +179,8 @@ fn limit_and_cursor_page_through_the_result() {
         (vec!["--run-id", "282de574"], "50"),
         (vec!["--event-type", "FAILURE"], "3"),
         (vec!["--run-id", "4fb36135"], "1000"),
+        // No filter: pages that start and end inside runs, across all 22.
+        (vec![], "700"),
     ] {
         let mut base = vec!["logs", "fixtures/dagster-1.13", "--json"];
         base.extend(filters.iter().copied());
@@ -189,6 +191,13 @@ fn limit_and_cursor_page_through_the_result() {
             "{filters:?} must need several pages"
         );
         assert_eq!(full["hasMore"], false);
+        // A page that ends exactly at the last event has nothing more.
+        let mut args = base.clone();
+        let all = want.len().to_string();
+        args.extend(["--limit", all.as_str()]);
+        let exact = json_page(&args);
+        assert_eq!(exact["events"].as_array().unwrap().len(), want.len());
+        assert_eq!(exact["hasMore"], false, "{filters:?}");
         let mut got = Vec::new();
         let mut cursor: Option<String> = None;
         let mut pages = 0;

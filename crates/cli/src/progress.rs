@@ -9,6 +9,7 @@ pub(crate) struct Bar {
     bar: ProgressBar,
     files: AtomicU64,
     done: AtomicU64,
+    visible: bool,
 }
 
 impl Bar {
@@ -30,6 +31,7 @@ impl Bar {
             bar,
             files: AtomicU64::new(0),
             done: AtomicU64::new(0),
+            visible,
         }
     }
 }
@@ -51,5 +53,9 @@ impl Progress for Bar {
 
     fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+
+    fn wants_sizes(&self) -> bool {
+        self.visible
     }
 }

@@ -203,7 +203,7 @@ fn read_counted(c: &Candidate, opts: &ParseOptions, progress: &dyn Progress) -> 
 /// the outcomes come back in natural order, depth first.
 fn read_dir(dir: &Path, opts: &ParseOptions, progress: &dyn Progress) -> Vec<Outcome> {
     let mut errors = Vec::new();
-    let entries = list_dir(dir, &mut errors);
+    let entries = list_dir(dir, progress.wants_sizes(), &mut errors);
     let (files, bytes) = entries.iter().fold((0, 0), |(n, b), e| match e {
         Entry::File(c) => (n + 1, b + c.size),
         Entry::Dir(_) => (n, b),
@@ -329,63 +329,21 @@ impl Archive {
     }
 
     fn assemble(&mut self, file_pages: Vec<Vec<crate::parse::PageInfo>>) {
+        // Each file's pages split by run, in parallel: a pass over every row.
+        let parts: Vec<Vec<(&str, SourceKey, SourcePage)>> = file_pages
+            .par_iter()
+            .enumerate()
+            .map(|(file, pages)| self.page_parts(file, pages))
+            .collect();
         // run id -> source key -> pages
         let mut sources: HashMap<&str, HashMap<SourceKey, Vec<SourcePage>>> = HashMap::new();
         let mut run_order: Vec<&str> = Vec::new();
-        for (file, pages) in file_pages.iter().enumerate() {
-            let batch = &self.batches[file];
-            let summary = &self.files[file];
-            for page in pages {
-                // Each run's part of the page: one stretch of rows unless runs interleave.
-                let mut by_run: Vec<(u32, SourcePage)> = Vec::new();
-                let mut row = page.rows.start;
-                while row < page.rows.end {
-                    let run = batch.run[row];
-                    let end = (row..page.rows.end)
-                        .find(|&r| batch.run[r] != run)
-                        .unwrap_or(page.rows.end);
-                    let slot = match by_run.iter().position(|b| b.0 == run) {
-                        Some(i) => i,
-                        None => {
-                            let part = SourcePage {
-                                file,
-                                cursor_value: page.cursor_value,
-                                has_more: page.has_more,
-                                rows: Vec::new(),
-                                richness: 0,
-                            };
-                            by_run.push((run, part));
-                            by_run.len() - 1
-                        }
-                    };
-                    let part = &mut by_run[slot].1;
-                    part.rows.push(row as u32..end as u32);
-                    part.richness += batch.field_count[row..end]
-                        .iter()
-                        .map(|&f| u64::from(f))
-                        .sum::<u64>();
-                    row = end;
-                }
-                for (run, part) in by_run {
-                    let run_id = batch.run_ids[run as usize].as_str();
-                    let key = if summary.kind.is_paged() && page.cursor_value.is_some() {
-                        SourceKey::Folder(
-                            summary
-                                .path
-                                .parent()
-                                .map(Path::to_path_buf)
-                                .unwrap_or_default(),
-                        )
-                    } else {
-                        SourceKey::File(file)
-                    };
-                    let entry = sources.entry(run_id).or_insert_with(|| {
-                        run_order.push(run_id);
-                        HashMap::new()
-                    });
-                    entry.entry(key).or_default().push(part);
-                }
-            }
+        for (run_id, key, part) in parts.into_iter().flatten() {
+            let entry = sources.entry(run_id).or_insert_with(|| {
+                run_order.push(run_id);
+                HashMap::new()
+            });
+            entry.entry(key).or_default().push(part);
         }
 
         // Each run is stitched, merged and sorted on its own: in parallel.
@@ -411,6 +369,66 @@ impl Archive {
         });
         self.stats.events = kept;
         self.runs = runs;
+    }
+
+    /// The pages of file `file`, each split into its runs' parts, with the
+    /// source each part belongs to.
+    fn page_parts(
+        &self,
+        file: usize,
+        pages: &[crate::parse::PageInfo],
+    ) -> Vec<(&str, SourceKey, SourcePage)> {
+        let batch = &self.batches[file];
+        let summary = &self.files[file];
+        let mut parts = Vec::new();
+        for page in pages {
+            // Each run's part of the page: one stretch of rows unless runs interleave.
+            let mut by_run: Vec<(u32, SourcePage)> = Vec::new();
+            let mut row = page.rows.start;
+            while row < page.rows.end {
+                let run = batch.run[row];
+                let end = (row..page.rows.end)
+                    .find(|&r| batch.run[r] != run)
+                    .unwrap_or(page.rows.end);
+                let slot = match by_run.iter().position(|b| b.0 == run) {
+                    Some(i) => i,
+                    None => {
+                        let part = SourcePage {
+                            file,
+                            cursor_value: page.cursor_value,
+                            has_more: page.has_more,
+                            rows: Vec::new(),
+                            richness: 0,
+                        };
+                        by_run.push((run, part));
+                        by_run.len() - 1
+                    }
+                };
+                let part = &mut by_run[slot].1;
+                part.rows.push(row as u32..end as u32);
+                part.richness += batch.field_count[row..end]
+                    .iter()
+                    .map(|&f| u64::from(f))
+                    .sum::<u64>();
+                row = end;
+            }
+            for (run, part) in by_run {
+                let run_id = batch.run_ids[run as usize].as_str();
+                let key = if summary.kind.is_paged() && page.cursor_value.is_some() {
+                    SourceKey::Folder(
+                        summary
+                            .path
+                            .parent()
+                            .map(Path::to_path_buf)
+                            .unwrap_or_default(),
+                    )
+                } else {
+                    SourceKey::File(file)
+                };
+                parts.push((run_id, key, part));
+            }
+        }
+        parts
     }
 
     /// One run from the pages of each source that holds it.

@@ -89,8 +89,8 @@ pub(crate) fn expand_input(input: &Input) -> Result<Entry, Error> {
 
 /// A directory's entries in natural order (`page-2` before `page-10`),
 /// hidden ones left out; entries that cannot be read are reported in
-/// `errors` (as is the directory itself).
-pub(crate) fn list_dir(dir: &Path, errors: &mut Vec<Error>) -> Vec<Entry> {
+/// `errors` (as is the directory itself). Files' sizes are 0 unless `sizes`.
+pub(crate) fn list_dir(dir: &Path, sizes: bool, errors: &mut Vec<Error>) -> Vec<Entry> {
     let entries = match fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(source) => {
@@ -118,35 +118,35 @@ pub(crate) fn list_dir(dir: &Path, errors: &mut Vec<Error>) -> Vec<Entry> {
             continue;
         }
         let path = entry.path();
-        // The entry's type comes with the listing; only files need a stat
-        // (for their size). Links are followed to files, not to directories,
+        // The entry's type comes with the listing; only files need a stat,
+        // for their size. Links are followed to files, not to directories,
         // so a link cannot loop.
-        let meta = match entry.file_type() {
+        let size = match entry.file_type() {
             Ok(t) if t.is_dir() => {
                 items.push((name, Entry::Dir(path)));
                 continue;
             }
+            Ok(t) if t.is_file() && !sizes => 0,
             Ok(t) if t.is_symlink() => match fs::metadata(&path) {
-                Ok(m) if m.is_file() => m,
+                Ok(m) if m.is_file() => m.len(),
                 _ => continue,
             },
             _ => match entry.metadata() {
-                Ok(m) => m,
+                Ok(m) if m.is_file() => m.len(),
+                Ok(_) => continue,
                 Err(source) => {
                     errors.push(Error::Read { path, source });
                     continue;
                 }
             },
         };
-        if meta.is_file() {
-            let c = Candidate {
-                path,
-                explicit: false,
-                stdin: false,
-                size: meta.len(),
-            };
-            items.push((name, Entry::File(c)));
-        }
+        let c = Candidate {
+            path,
+            explicit: false,
+            stdin: false,
+            size,
+        };
+        items.push((name, Entry::File(c)));
     }
     items.sort_by(|a, b| natural_cmp(&a.0, &b.0));
     items.into_iter().map(|(_, e)| e).collect()

@@ -9,10 +9,20 @@ pub trait Progress: Send + Sync {
     fn file_done(&self, _bytes: u64) {}
     /// All files are done.
     fn finish(&self) {}
+    /// Whether [`Progress::found`] and [`Progress::file_done`] need the
+    /// files' sizes: finding them out costs a system call per file found
+    /// while walking a directory. Sizes are 0 when it says no.
+    fn wants_sizes(&self) -> bool {
+        true
+    }
 }
 
 /// Reports nothing.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoProgress;
 
-impl Progress for NoProgress {}
+impl Progress for NoProgress {
+    fn wants_sizes(&self) -> bool {
+        false
+    }
+}

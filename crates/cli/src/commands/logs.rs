@@ -173,14 +173,48 @@ fn count(cfg: &LogsConfig, archive: &Archive, runs: &[&Run], field: CountField) 
 /// The matching events after the cursor, up to the limit, and the cursor
 /// that continues after them.
 fn select_page(cfg: &LogsConfig, archive: &Archive, runs: &[&Run]) -> (Vec<EventRef>, PageEnd) {
-    let everything = cfg.filter.is_everything();
-    let mut matched = 0usize;
     let events: usize = runs.iter().map(|r| r.events.len()).sum();
     let mut page = Vec::with_capacity(cfg.limit.unwrap_or(events).min(events));
-    let mut has_more = false;
-    'runs: for run in runs {
+    let has_more = if cfg.filter.is_everything() {
+        take_every_event(cfg, runs, &mut page)
+    } else {
+        take_matching_events(cfg, archive, runs, &mut page)
+    };
+    let end = PageEnd {
+        cursor: encode_cursor((cfg.offset + page.len()) as i64),
+        has_more,
+    };
+    (page, end)
+}
+
+/// [`select_page`] without a filter: whole runs at a time, copied rather
+/// than tested event by event. Returns whether events are left after the page.
+fn take_every_event(cfg: &LogsConfig, runs: &[&Run], page: &mut Vec<EventRef>) -> bool {
+    let mut skip = cfg.offset;
+    for run in runs {
+        let events = &run.events[skip.min(run.events.len())..];
+        skip = skip.saturating_sub(run.events.len());
+        let room = cfg.limit.map_or(usize::MAX, |l| l - page.len());
+        if events.len() > room {
+            page.extend_from_slice(&events[..room]);
+            return true;
+        }
+        page.extend_from_slice(events);
+    }
+    false
+}
+
+/// [`select_page`] with a filter. Returns whether events are left after the page.
+fn take_matching_events(
+    cfg: &LogsConfig,
+    archive: &Archive,
+    runs: &[&Run],
+    page: &mut Vec<EventRef>,
+) -> bool {
+    let mut matched = 0usize;
+    for run in runs {
         for &r in &run.events {
-            if !everything && !cfg.filter.matches(&archive.event(r)) {
+            if !cfg.filter.matches(&archive.event(r)) {
                 continue;
             }
             matched += 1;
@@ -188,17 +222,12 @@ fn select_page(cfg: &LogsConfig, archive: &Archive, runs: &[&Run]) -> (Vec<Event
                 continue;
             }
             if cfg.limit.is_some_and(|l| page.len() >= l) {
-                has_more = true;
-                break 'runs;
+                return true;
             }
             page.push(r);
         }
     }
-    let end = PageEnd {
-        cursor: encode_cursor((cfg.offset + page.len()) as i64),
-        has_more,
-    };
-    (page, end)
+    false
 }
 
 /// Prints the events' original JSON.
