@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use crate::batch::{EventBatch, EventView, FileStamp};
 use crate::discover::{
-    Candidate, Entry, Input, expand_input, has_export_extension, list_dir, natural_cmp,
+    Candidate, DirPlace, Entry, Input, expand_input, has_export_extension, list_dir, natural_cmp,
 };
 use crate::error::Error;
 use crate::parse::{FileKind, ParseOptions, RunMeta, looks_like_export, parse_file};
@@ -133,7 +133,7 @@ fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
             .read_to_end(&mut buffer)
             .map(|_| buffer.len())
     } else {
-        std::fs::File::open(&c.path).and_then(|mut f| {
+        c.open().and_then(|mut f| {
             let meta = f.metadata()?;
             if meta.is_file() {
                 stamp = Some(FileStamp::of(&meta));
@@ -201,7 +201,7 @@ fn read_counted(c: &Candidate, opts: &ParseOptions, progress: &dyn Progress) -> 
 /// Lists a directory and reads its files while its subdirectories are
 /// listed, all in parallel, so reading starts with the first file found;
 /// the outcomes come back in natural order, depth first.
-fn read_dir(dir: &Path, opts: &ParseOptions, progress: &dyn Progress) -> Vec<Outcome> {
+fn read_dir(dir: &DirPlace, opts: &ParseOptions, progress: &dyn Progress) -> Vec<Outcome> {
     let mut errors = Vec::new();
     let entries = list_dir(dir, progress.wants_sizes(), &mut errors);
     let (files, bytes) = entries.iter().fold((0, 0), |(n, b), e| match e {

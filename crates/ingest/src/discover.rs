@@ -1,7 +1,15 @@
 //! Turning the command line's inputs into files to read: each input, then
 //! each directory's entries (the archive walks them in parallel).
+//!
+//! On Linux a directory is listed, and its entries opened, from the
+//! directory's own file descriptor: opening an entry then looks up one name
+//! instead of every directory of its path, and listing costs no `fstat`
+//! (std's `read_dir` goes through `opendir`, which makes one). An archive of
+//! one folder per run has more directories than files; on the benchmark
+//! corpus (28,037 directories, 12,905 files) this took ~70,000 system calls
+//! and path lookups off every load.
 
-use std::fs;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
@@ -31,6 +39,8 @@ impl Input {
 pub(crate) struct Candidate {
     /// Where it is (`<stdin>` for standard input).
     pub(crate) path: PathBuf,
+    /// Its directory, open, when it was found by listing one.
+    pub(crate) parent: Option<Parent>,
     /// Named on the command line: always read, and an error if it is not an export.
     /// Files found by walking a directory are passed over quietly when they are
     /// plainly not exports (README.md, notes.txt).
@@ -55,11 +65,45 @@ pub(crate) fn has_export_extension(path: &Path) -> bool {
         .is_some_and(|e| EXPORT_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
+impl Candidate {
+    /// Opens the file for reading.
+    pub(crate) fn open(&self) -> std::io::Result<File> {
+        match &self.parent {
+            Some(parent) => parent.open_file(),
+            None => File::open(&self.path),
+        }
+    }
+}
+
+/// A directory to list.
+#[derive(Debug, Clone)]
+pub(crate) struct DirPlace {
+    pub(crate) path: PathBuf,
+    /// Its parent directory, open, when it was found by listing one.
+    pub(crate) parent: Option<Parent>,
+}
+
 /// A file to read, or a directory to list.
 #[derive(Debug)]
 pub(crate) enum Entry {
     File(Candidate),
-    Dir(PathBuf),
+    Dir(DirPlace),
+}
+
+/// The open directory an entry was listed from, and the entry's name there.
+#[cfg(target_os = "linux")]
+pub(crate) type Parent = linux::Parent;
+
+/// Only Linux walks directories by file descriptor.
+#[cfg(not(target_os = "linux"))]
+#[derive(Debug, Clone)]
+pub(crate) enum Parent {}
+
+#[cfg(not(target_os = "linux"))]
+impl Parent {
+    fn open_file(&self) -> std::io::Result<File> {
+        match *self {}
+    }
 }
 
 /// What one command-line input is.
@@ -67,6 +111,7 @@ pub(crate) fn expand_input(input: &Input) -> Result<Entry, Error> {
     match input {
         Input::Stdin => Ok(Entry::File(Candidate {
             path: PathBuf::from(STDIN_PATH),
+            parent: None,
             explicit: true,
             stdin: true,
             size: 0,
@@ -76,9 +121,13 @@ pub(crate) fn expand_input(input: &Input) -> Result<Entry, Error> {
                 path: p.clone(),
                 source,
             }),
-            Ok(m) if m.is_dir() => Ok(Entry::Dir(p.clone())),
+            Ok(m) if m.is_dir() => Ok(Entry::Dir(DirPlace {
+                path: p.clone(),
+                parent: None,
+            })),
             Ok(m) => Ok(Entry::File(Candidate {
                 path: p.clone(),
+                parent: None,
                 explicit: true,
                 stdin: false,
                 size: m.len(),
@@ -90,7 +139,22 @@ pub(crate) fn expand_input(input: &Input) -> Result<Entry, Error> {
 /// A directory's entries in natural order (`page-2` before `page-10`),
 /// hidden ones left out; entries that cannot be read are reported in
 /// `errors` (as is the directory itself). Files' sizes are 0 unless `sizes`.
-pub(crate) fn list_dir(dir: &Path, sizes: bool, errors: &mut Vec<Error>) -> Vec<Entry> {
+///
+/// The entry's type comes with the listing; only files need a stat, for
+/// their size. Links are followed to files, not to directories, so a link
+/// cannot loop.
+pub(crate) fn list_dir(dir: &DirPlace, sizes: bool, errors: &mut Vec<Error>) -> Vec<Entry> {
+    #[cfg(target_os = "linux")]
+    let mut items = linux::list(dir, sizes, errors);
+    #[cfg(not(target_os = "linux"))]
+    let mut items = list_with_std(&dir.path, sizes, errors);
+    items.sort_by(|a, b| natural_cmp(&a.0, &b.0));
+    items.into_iter().map(|(_, e)| e).collect()
+}
+
+/// [`list_dir`] with std's `read_dir`, unsorted, with each entry's name.
+#[cfg_attr(target_os = "linux", allow(dead_code))]
+fn list_with_std(dir: &Path, sizes: bool, errors: &mut Vec<Error>) -> Vec<(String, Entry)> {
     let entries = match fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(source) => {
@@ -118,12 +182,9 @@ pub(crate) fn list_dir(dir: &Path, sizes: bool, errors: &mut Vec<Error>) -> Vec<
             continue;
         }
         let path = entry.path();
-        // The entry's type comes with the listing; only files need a stat,
-        // for their size. Links are followed to files, not to directories,
-        // so a link cannot loop.
         let size = match entry.file_type() {
             Ok(t) if t.is_dir() => {
-                items.push((name, Entry::Dir(path)));
+                items.push((name, Entry::Dir(DirPlace { path, parent: None })));
                 continue;
             }
             Ok(t) if t.is_file() && !sizes => 0,
@@ -133,6 +194,10 @@ pub(crate) fn list_dir(dir: &Path, sizes: bool, errors: &mut Vec<Error>) -> Vec<
             },
             _ => match entry.metadata() {
                 Ok(m) if m.is_file() => m.len(),
+                Ok(m) if m.is_dir() => {
+                    items.push((name, Entry::Dir(DirPlace { path, parent: None })));
+                    continue;
+                }
                 Ok(_) => continue,
                 Err(source) => {
                     errors.push(Error::Read { path, source });
@@ -140,16 +205,158 @@ pub(crate) fn list_dir(dir: &Path, sizes: bool, errors: &mut Vec<Error>) -> Vec<
                 }
             },
         };
-        let c = Candidate {
-            path,
-            explicit: false,
-            stdin: false,
-            size,
-        };
-        items.push((name, Entry::File(c)));
+        items.push((name, Entry::File(walked_file(path, None, size))));
     }
-    items.sort_by(|a, b| natural_cmp(&a.0, &b.0));
-    items.into_iter().map(|(_, e)| e).collect()
+    items
+}
+
+/// A file found by listing a directory.
+fn walked_file(path: PathBuf, parent: Option<Parent>, size: u64) -> Candidate {
+    Candidate {
+        path,
+        parent,
+        explicit: false,
+        stdin: false,
+        size,
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use std::ffi::{CStr, CString, OsStr};
+    use std::fs::File;
+    use std::io;
+    use std::os::fd::OwnedFd;
+    use std::os::unix::ffi::OsStrExt;
+    use std::sync::Arc;
+
+    use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir};
+
+    use super::{DirPlace, Entry, walked_file};
+    use crate::error::Error;
+
+    /// An entry's directory, open (shared by its entries), and its name there.
+    #[derive(Debug, Clone)]
+    pub(crate) struct Parent {
+        dir: Arc<OwnedFd>,
+        name: CString,
+    }
+
+    impl Parent {
+        pub(super) fn open_file(&self) -> io::Result<File> {
+            let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+            Ok(File::from(rustix::fs::openat(
+                &*self.dir,
+                self.name.as_c_str(),
+                flags,
+                Mode::empty(),
+            )?))
+        }
+    }
+
+    fn open_dir(dir: &DirPlace) -> io::Result<OwnedFd> {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        Ok(match &dir.parent {
+            Some(p) => rustix::fs::openat(&*p.dir, p.name.as_c_str(), flags, Mode::empty())?,
+            None => rustix::fs::openat(rustix::fs::CWD, &dir.path, flags, Mode::empty())?,
+        })
+    }
+
+    /// `super::list_with_std`, by file descriptor.
+    pub(super) fn list(
+        dir: &DirPlace,
+        sizes: bool,
+        errors: &mut Vec<Error>,
+    ) -> Vec<(String, Entry)> {
+        let read_error = |path: &std::path::Path, e: io::Error| Error::Read {
+            path: path.to_path_buf(),
+            source: e,
+        };
+        let fd = match open_dir(dir) {
+            Ok(fd) => Arc::new(fd),
+            Err(e) => {
+                errors.push(read_error(&dir.path, e));
+                return Vec::new();
+            }
+        };
+        let mut buf = Vec::with_capacity(32 << 10);
+        let mut listing = RawDir::new(&*fd, buf.spare_capacity_mut());
+        let mut items = Vec::new();
+        while let Some(entry) = listing.next() {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    errors.push(read_error(&dir.path, e.into()));
+                    break;
+                }
+            };
+            let c_name: &CStr = entry.file_name();
+            if c_name.to_bytes().starts_with(b".") {
+                continue;
+            }
+            let name = OsStr::from_bytes(c_name.to_bytes());
+            let path = dir.path.join(name);
+            let parent = Some(Parent {
+                dir: Arc::clone(&fd),
+                name: c_name.to_owned(),
+            });
+            let stat = |follow: bool| {
+                let flags = if follow {
+                    AtFlags::empty()
+                } else {
+                    AtFlags::SYMLINK_NOFOLLOW
+                };
+                rustix::fs::statat(&*fd, c_name, flags)
+            };
+            let kind = entry.file_type();
+            let size = match kind {
+                FileType::Directory => {
+                    items.push((
+                        name.to_string_lossy().into_owned(),
+                        Entry::Dir(DirPlace { path, parent }),
+                    ));
+                    continue;
+                }
+                FileType::RegularFile if !sizes => 0,
+                FileType::Symlink => match stat(true) {
+                    Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile => {
+                        st.st_size as u64
+                    }
+                    _ => continue,
+                },
+                _ => match stat(false) {
+                    Ok(st) => match FileType::from_raw_mode(st.st_mode) {
+                        FileType::RegularFile => st.st_size as u64,
+                        FileType::Directory => {
+                            items.push((
+                                name.to_string_lossy().into_owned(),
+                                Entry::Dir(DirPlace { path, parent }),
+                            ));
+                            continue;
+                        }
+                        FileType::Symlink => match stat(true) {
+                            Ok(st)
+                                if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile =>
+                            {
+                                st.st_size as u64
+                            }
+                            _ => continue,
+                        },
+                        _ => continue,
+                    },
+                    Err(e) => {
+                        errors.push(read_error(&path, e.into()));
+                        continue;
+                    }
+                },
+            };
+            items.push((
+                name.to_string_lossy().into_owned(),
+                Entry::File(walked_file(path, parent, size)),
+            ));
+        }
+        items
+    }
 }
 
 /// Compares strings with digit runs compared as numbers.
@@ -190,6 +397,108 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each entry as (name, "dir" or the file's size) and, for files, its
+    /// bytes read through [`Candidate::open`].
+    fn described(entries: &[Entry]) -> Vec<(String, String)> {
+        entries
+            .iter()
+            .map(|e| match e {
+                Entry::Dir(d) => (name_of(&d.path), "dir".to_string()),
+                Entry::File(c) => {
+                    let mut text = String::new();
+                    std::io::Read::read_to_string(&mut c.open().unwrap(), &mut text).unwrap();
+                    (name_of(&c.path), format!("{} {text}", c.size))
+                }
+            })
+            .collect()
+    }
+
+    fn name_of(path: &Path) -> String {
+        path.file_name().unwrap().to_string_lossy().into_owned()
+    }
+
+    /// Natural order, hidden entries left out, links followed to files only
+    /// (not to directories, not when dangling), sizes only when asked for;
+    /// the same from the Linux listing as from std's, and nested directories
+    /// listed from their parent's descriptor open the right files.
+    #[test]
+    fn a_directory_lists_its_files_and_folders() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        for (name, text) in [
+            ("page-10.json", "ten"),
+            ("page-2.json", "two"),
+            (".hidden.json", "no"),
+        ] {
+            std::fs::write(root.join(name), text).unwrap();
+        }
+        std::fs::create_dir_all(root.join("run-b/pages")).unwrap();
+        std::fs::write(root.join("run-b/pages/page-1.json"), "nested").unwrap();
+        std::fs::create_dir(root.join(".git")).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::symlink;
+            symlink(root.join("page-2.json"), root.join("link-to-file.json")).unwrap();
+            symlink(root.join("run-b"), root.join("link-to-dir")).unwrap();
+            symlink(root.join("missing"), root.join("dangling.json")).unwrap();
+        }
+        let top = DirPlace {
+            path: root.to_path_buf(),
+            parent: None,
+        };
+        let mut errors = Vec::new();
+        let listed = list_dir(&top, true, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut expected = vec![
+            ("link-to-file.json", "3 two"),
+            ("page-2.json", "3 two"),
+            ("page-10.json", "3 ten"),
+            ("run-b", "dir"),
+        ];
+        if cfg!(not(unix)) {
+            expected.remove(0);
+        }
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|&(n, d)| (n.to_string(), d.to_string()))
+            .collect();
+        assert_eq!(described(&listed), expected);
+
+        let unsized_listing = list_dir(&top, false, &mut errors);
+        let page2 = described(&unsized_listing)[1].clone();
+        assert_eq!(page2, ("page-2.json".to_string(), "0 two".to_string()));
+
+        let mut std_listing = list_with_std(root, true, &mut errors);
+        std_listing.sort_by(|a, b| natural_cmp(&a.0, &b.0));
+        let std_entries: Vec<Entry> = std_listing.into_iter().map(|(_, e)| e).collect();
+        assert_eq!(described(&std_entries), expected);
+
+        let Entry::Dir(run) = &listed[3] else {
+            panic!("run-b is a directory")
+        };
+        let Entry::Dir(pages) = &list_dir(run, true, &mut errors)[0] else {
+            panic!("pages is a directory")
+        };
+        assert_eq!(
+            described(&list_dir(pages, true, &mut errors)),
+            vec![("page-1.json".to_string(), "6 nested".to_string())]
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn an_unreadable_directory_is_an_error_naming_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let gone = DirPlace {
+            path: tmp.path().join("gone"),
+            parent: None,
+        };
+        let mut errors = Vec::new();
+        assert!(list_dir(&gone, false, &mut errors).is_empty());
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].to_string().contains("gone"), "{}", errors[0]);
+    }
 
     #[test]
     fn natural_order_compares_numbers() {
