@@ -10,6 +10,8 @@
 use std::fs::File;
 use std::io;
 
+use rayon::prelude::*;
+
 use crate::archive::{Archive, EventRef};
 use crate::batch::FileStamp;
 use crate::error::Error;
@@ -107,17 +109,29 @@ impl Archive {
         join: JsonJoin,
         mut deliver: impl FnMut(&[EventRef], &Piece) -> io::Result<()>,
     ) -> io::Result<()> {
-        let mut cuts = Vec::new();
-        let mut next = 0;
-        while next < refs.len() {
-            let start = next;
-            let mut bytes = 0;
-            while next < refs.len() && (next == start || bytes < PIECE_BYTES) {
-                bytes += self.json_len(refs[next]);
-                next += 1;
-            }
-            cuts.push(start..next);
-        }
+        // Where pieces start, found for blocks of events in parallel (a
+        // piece ends at a block's end): a serial pass over 2.5 M events
+        // took 9 ms.
+        const BLOCK: usize = if cfg!(test) { 64 } else { 1 << 16 };
+        let cuts: Vec<std::ops::Range<usize>> = refs
+            .par_chunks(BLOCK)
+            .enumerate()
+            .flat_map_iter(|(block, refs)| {
+                let offset = block * BLOCK;
+                let mut cuts = Vec::new();
+                let mut next = 0;
+                while next < refs.len() {
+                    let start = next;
+                    let mut bytes = 0;
+                    while next < refs.len() && (next == start || bytes < PIECE_BYTES) {
+                        bytes += self.json_len(refs[next]);
+                        next += 1;
+                    }
+                    cuts.push(offset + start..offset + next);
+                }
+                cuts
+            })
+            .collect();
         let mut spare: Vec<Piece> = (0..4 * rayon::current_num_threads())
             .map(|_| Piece::default())
             .collect();
