@@ -1,6 +1,5 @@
 //! `daglog logs`: the events of one run or of the whole archive, filtered.
 
-use std::collections::HashMap;
 use std::io::{self, Write};
 use std::sync::Arc;
 
@@ -10,6 +9,8 @@ use daglog_report::{
     CountField, Counts, CountsFormat, HumanLogs, HumanOptions, JsonLogPrinter, JsonLogs,
     LogPrinter, NdjsonLogs, PageEnd, write_counts,
 };
+use foldhash::HashMap;
+use rayon::prelude::*;
 
 use crate::config::{EventFilter, LogsConfig, LogsFormat};
 use crate::load::{load, select_run};
@@ -144,24 +145,33 @@ fn raw_stdout() -> Box<dyn Write> {
 
 /// The matching events counted by `field`, largest count first (ties by value).
 fn count(cfg: &LogsConfig, archive: &Archive, runs: &[&Run], field: CountField) -> Counts {
-    let mut by_value: HashMap<Option<&str>, u64> = HashMap::new();
-    let mut total = 0;
-    for run in runs {
-        for &r in &run.events {
-            let ev = archive.event(r);
-            if !cfg.filter.matches(&ev) {
-                continue;
+    type Tally<'a> = HashMap<Option<&'a str>, u64>;
+    // Runs are counted in parallel, each thread into its own tally.
+    let by_value: Tally<'_> = runs
+        .par_iter()
+        .fold(Tally::default, |mut tally, run| {
+            for &r in &run.events {
+                let ev = archive.event(r);
+                if !cfg.filter.matches(&ev) {
+                    continue;
+                }
+                let value = match field {
+                    CountField::Type => ev.event_type,
+                    CountField::Level => Some(ev.level.as_str()),
+                    CountField::Step => ev.step_key,
+                    CountField::Run => Some(ev.run_id),
+                };
+                *tally.entry(value).or_default() += 1;
             }
-            total += 1;
-            let value = match field {
-                CountField::Type => ev.event_type,
-                CountField::Level => Some(ev.level.as_str()),
-                CountField::Step => ev.step_key,
-                CountField::Run => Some(ev.run_id),
-            };
-            *by_value.entry(value).or_default() += 1;
-        }
-    }
+            tally
+        })
+        .reduce(Tally::default, |mut a, b| {
+            for (value, n) in b {
+                *a.entry(value).or_default() += n;
+            }
+            a
+        });
+    let total = by_value.values().sum();
     let mut rows: Vec<(Option<String>, u64)> = by_value
         .into_iter()
         .map(|(v, n)| (v.map(str::to_string), n))
