@@ -6,8 +6,10 @@
 //! instead of every directory of its path, and listing costs no `fstat`
 //! (std's `read_dir` goes through `opendir`, which makes one). An archive of
 //! one folder per run has more directories than files; on the benchmark
-//! corpus (28,037 directories, 12,905 files) this took ~70,000 system calls
-//! and path lookups off every load.
+//! corpus (28,037 directories, 12,905 files) this takes 28,000 system calls
+//! off every load, and 41,000 opens look up one name instead of seven. A
+//! directory's descriptor stays open while its entries are read: 17 at
+//! most at once on that corpus.
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
