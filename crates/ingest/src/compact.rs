@@ -4,9 +4,9 @@
 //! More than half of a real archive's bytes can be pretty pages, and every
 //! `--json` or `--ndjson` output passes them through here, so on CPUs with
 //! AVX-512 VBMI2 whole 64-byte blocks are compacted at once, with
-//! simdjson's bit tricks for escapes and strings. Elsewhere, and for the
-//! last partial block, the same rules run byte by byte; both give the same
-//! bytes, which the tests check on real pages and on random bytes.
+//! simdjson's bit tricks for escapes and strings (the last partial block is
+//! a masked load). Elsewhere the same rules run byte by byte; both give the
+//! same bytes, which the tests check on real pages and on random bytes.
 //!
 //! The input is JSON that simd-json has already accepted: the only question
 //! asked of a byte is whether it is whitespace outside a string.
@@ -21,8 +21,10 @@ pub(crate) fn write_compact(json: &[u8], out: &mut Vec<u8>) {
     write_compact_bytewise(json, out);
 }
 
-/// Where the byte loop is: inside a string, and just after a backslash in one.
+/// What carries from one 64-byte block to the next: whether it starts
+/// inside a string, and whether its first byte is escaped.
 #[derive(Clone, Copy, Default)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 struct Strings {
     inside: bool,
     escaped: bool,

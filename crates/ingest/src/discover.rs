@@ -237,6 +237,13 @@ mod linux {
     use super::{DirPlace, Entry, walked_file};
     use crate::error::Error;
 
+    /// What a listed name is, for the walk.
+    enum Found {
+        Dir,
+        File(u64),
+        Neither,
+    }
+
     /// An entry's directory, open (shared by its entries), and its name there.
     #[derive(Debug, Clone)]
     pub(crate) struct Parent {
@@ -310,52 +317,37 @@ mod linux {
                 };
                 rustix::fs::statat(&*fd, c_name, flags)
             };
-            let kind = entry.file_type();
-            let size = match kind {
-                FileType::Directory => {
-                    items.push((
-                        name.to_string_lossy().into_owned(),
-                        Entry::Dir(DirPlace { path, parent }),
-                    ));
-                    continue;
+            // A link counts only when it leads to a file.
+            let through_link = || match stat(true) {
+                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile => {
+                    Found::File(st.st_size as u64)
                 }
-                FileType::RegularFile if !sizes => 0,
-                FileType::Symlink => match stat(true) {
-                    Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile => {
-                        st.st_size as u64
-                    }
-                    _ => continue,
-                },
+                _ => Found::Neither,
+            };
+            let found = match entry.file_type() {
+                FileType::Directory => Found::Dir,
+                FileType::RegularFile if !sizes => Found::File(0),
+                FileType::Symlink => through_link(),
+                // A size to find, or a type the listing did not give.
                 _ => match stat(false) {
                     Ok(st) => match FileType::from_raw_mode(st.st_mode) {
-                        FileType::RegularFile => st.st_size as u64,
-                        FileType::Directory => {
-                            items.push((
-                                name.to_string_lossy().into_owned(),
-                                Entry::Dir(DirPlace { path, parent }),
-                            ));
-                            continue;
-                        }
-                        FileType::Symlink => match stat(true) {
-                            Ok(st)
-                                if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile =>
-                            {
-                                st.st_size as u64
-                            }
-                            _ => continue,
-                        },
-                        _ => continue,
+                        FileType::RegularFile => Found::File(st.st_size as u64),
+                        FileType::Directory => Found::Dir,
+                        FileType::Symlink => through_link(),
+                        _ => Found::Neither,
                     },
                     Err(e) => {
                         errors.push(read_error(&path, e.into()));
-                        continue;
+                        Found::Neither
                     }
                 },
             };
-            items.push((
-                name.to_string_lossy().into_owned(),
-                Entry::File(walked_file(path, parent, size)),
-            ));
+            let listed = match found {
+                Found::Dir => Entry::Dir(DirPlace { path, parent }),
+                Found::File(size) => Entry::File(walked_file(path, parent, size)),
+                Found::Neither => continue,
+            };
+            items.push((name.to_string_lossy().into_owned(), listed));
         }
         items
     }
