@@ -11,6 +11,8 @@
 //! The input is JSON that simd-json has already accepted: the only question
 //! asked of a byte is whether it is whitespace outside a string.
 
+use crate::scan::skip_string;
+
 /// Appends `json` to `out` without the whitespace between its tokens.
 pub(crate) fn write_compact(json: &[u8], out: &mut Vec<u8>) {
     #[cfg(target_arch = "x86_64")]
@@ -43,7 +45,7 @@ impl Strings {
             self.escaped = true;
         } else if c == b'"' {
             self.inside = !self.inside;
-        } else if !self.inside && matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+        } else if !self.inside && crate::scan::is_ws(c) {
             return false;
         }
         true
@@ -60,7 +62,7 @@ fn write_compact_bytewise(json: &[u8], out: &mut Vec<u8>) {
         match c {
             b' ' | b'\n' | b'\r' | b'\t' => i += 1,
             b'"' => {
-                let end = string_end(json, i);
+                let end = skip_string(json, i).unwrap_or(json.len());
                 out.extend_from_slice(&json[i..end]);
                 i = end;
             }
@@ -75,20 +77,6 @@ fn write_compact_bytewise(json: &[u8], out: &mut Vec<u8>) {
             }
         }
     }
-}
-
-/// End (exclusive) of the string whose opening quote is at `open`, or the
-/// end of `json` when it is cut short.
-fn string_end(json: &[u8], open: usize) -> usize {
-    let mut i = open + 1;
-    while let Some(k) = memchr::memchr2(b'"', b'\\', &json[i.min(json.len())..]) {
-        i += k;
-        if json[i] == b'"' {
-            return i + 1;
-        }
-        i += 2;
-    }
-    json.len()
 }
 
 #[cfg(target_arch = "x86_64")]

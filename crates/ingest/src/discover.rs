@@ -184,42 +184,59 @@ fn list_with_std(dir: &Path, sizes: bool, errors: &mut Vec<Error>) -> Vec<(Strin
             continue;
         }
         let path = entry.path();
-        let size = match entry.file_type() {
-            Ok(t) if t.is_dir() => {
-                items.push((name, Entry::Dir(DirPlace { path, parent: None })));
-                continue;
-            }
-            Ok(t) if t.is_file() && !sizes => 0,
-            Ok(t) if t.is_symlink() => match fs::metadata(&path) {
-                Ok(m) if m.is_file() => m.len(),
-                _ => continue,
-            },
+        let through_link = |path: &Path| match fs::metadata(path) {
+            Ok(m) if m.is_file() => Found::File(m.len()),
+            _ => Found::Neither,
+        };
+        let found = match entry.file_type() {
+            Ok(t) if t.is_dir() => Found::Dir,
+            Ok(t) if t.is_file() && !sizes => Found::File(0),
+            Ok(t) if t.is_symlink() => through_link(&path),
+            // A size to find, or a type the listing did not give.
             _ => match entry.metadata() {
-                Ok(m) if m.is_file() => m.len(),
-                Ok(m) if m.is_dir() => {
-                    items.push((name, Entry::Dir(DirPlace { path, parent: None })));
-                    continue;
-                }
-                Ok(_) => continue,
+                Ok(m) if m.is_file() => Found::File(m.len()),
+                Ok(m) if m.is_dir() => Found::Dir,
+                Ok(m) if m.is_symlink() => through_link(&path),
+                Ok(_) => Found::Neither,
                 Err(source) => {
-                    errors.push(Error::Read { path, source });
-                    continue;
+                    errors.push(Error::Read {
+                        path: path.clone(),
+                        source,
+                    });
+                    Found::Neither
                 }
             },
         };
-        items.push((name, Entry::File(walked_file(path, None, size))));
+        if let Some(listed) = found.entry(path, None) {
+            items.push((name, listed));
+        }
     }
     items
 }
 
-/// A file found by listing a directory.
-fn walked_file(path: PathBuf, parent: Option<Parent>, size: u64) -> Candidate {
-    Candidate {
-        path,
-        parent,
-        explicit: false,
-        stdin: false,
-        size,
+/// What a listed name is, for the walk.
+enum Found {
+    Dir,
+    /// A file, or a link to one, and its size (0 when not asked for).
+    File(u64),
+    /// Anything else, or a link to anything else: passed over.
+    Neither,
+}
+
+impl Found {
+    /// The entry to walk or read, if any.
+    fn entry(self, path: PathBuf, parent: Option<Parent>) -> Option<Entry> {
+        match self {
+            Found::Dir => Some(Entry::Dir(DirPlace { path, parent })),
+            Found::File(size) => Some(Entry::File(Candidate {
+                path,
+                parent,
+                explicit: false,
+                stdin: false,
+                size,
+            })),
+            Found::Neither => None,
+        }
     }
 }
 
@@ -234,15 +251,8 @@ mod linux {
 
     use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir};
 
-    use super::{DirPlace, Entry, walked_file};
+    use super::{DirPlace, Entry, Found};
     use crate::error::Error;
-
-    /// What a listed name is, for the walk.
-    enum Found {
-        Dir,
-        File(u64),
-        Neither,
-    }
 
     /// An entry's directory, open (shared by its entries), and its name there.
     #[derive(Debug, Clone)]
@@ -342,12 +352,9 @@ mod linux {
                     }
                 },
             };
-            let listed = match found {
-                Found::Dir => Entry::Dir(DirPlace { path, parent }),
-                Found::File(size) => Entry::File(walked_file(path, parent, size)),
-                Found::Neither => continue,
-            };
-            items.push((name.to_string_lossy().into_owned(), listed));
+            if let Some(listed) = found.entry(path, parent) {
+                items.push((name.to_string_lossy().into_owned(), listed));
+            }
         }
         items
     }

@@ -27,7 +27,7 @@ fn err<T>(offset: usize, reason: &'static str) -> ScanResult<T> {
 }
 
 /// JSON's whitespace between tokens.
-fn is_ws(b: u8) -> bool {
+pub(crate) fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\r' | b'\t')
 }
 
@@ -40,7 +40,7 @@ pub(crate) fn skip_ws(buf: &[u8], mut pos: usize) -> usize {
 }
 
 /// End (exclusive) of the string whose opening quote is at `pos`.
-fn skip_string(buf: &[u8], pos: usize) -> ScanResult<usize> {
+pub(crate) fn skip_string(buf: &[u8], pos: usize) -> ScanResult<usize> {
     let mut i = pos + 1;
     loop {
         match memchr2(b'"', b'\\', &buf[i..]) {
