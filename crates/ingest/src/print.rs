@@ -132,7 +132,9 @@ impl Archive {
                 cuts
             })
             .collect();
-        let mut spare: Vec<Piece> = (0..4 * rayon::current_num_threads())
+        // Two pieces per thread: one rendering while the other waits its
+        // turn to be written. More only add fresh memory (page faults).
+        let mut spare: Vec<Piece> = (0..2 * rayon::current_num_threads())
             .map(|_| Piece::default())
             .collect();
         let mut done: Vec<Option<Rendered>> = (0..cuts.len()).map(|_| None).collect();

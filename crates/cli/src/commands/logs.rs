@@ -201,17 +201,38 @@ fn select_page(cfg: &LogsConfig, archive: &Archive, runs: &[&Run]) -> (Vec<Event
 /// than tested event by event. Returns whether events are left after the page.
 fn take_every_event(cfg: &LogsConfig, runs: &[&Run], page: &mut Vec<EventRef>) -> bool {
     let mut skip = cfg.offset;
+    let mut room = cfg.limit.unwrap_or(usize::MAX);
+    let mut parts: Vec<&[EventRef]> = Vec::with_capacity(runs.len());
+    let mut more = false;
     for run in runs {
         let events = &run.events[skip.min(run.events.len())..];
         skip = skip.saturating_sub(run.events.len());
-        let room = cfg.limit.map_or(usize::MAX, |l| l - page.len());
         if events.len() > room {
-            page.extend_from_slice(&events[..room]);
-            return true;
+            parts.push(&events[..room]);
+            more = true;
+            break;
         }
-        page.extend_from_slice(events);
+        room -= events.len();
+        parts.push(events);
     }
-    false
+    // A whole archive's page is tens of megabytes of fresh memory: it is
+    // first touched on every core (on a VM, first touches cost more than
+    // the copy), then each run is copied into its place in parallel.
+    let start = page.len();
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    page.par_extend(rayon::iter::repeat_n(EventRef { batch: 0, row: 0 }, total));
+    let mut rest = &mut page[start..];
+    let mut places = Vec::with_capacity(parts.len());
+    for part in parts {
+        let (place, tail) = std::mem::take(&mut rest).split_at_mut(part.len());
+        places.push((place, part));
+        rest = tail;
+    }
+    places
+        .into_par_iter()
+        .with_min_len(64)
+        .for_each(|(place, part)| place.copy_from_slice(part));
+    more
 }
 
 /// [`select_page`] with a filter. Returns whether events are left after the page.
