@@ -22,3 +22,5 @@ mod snapshots;
 mod analysis;
 // Snapshots of every analysis command in every format.
 mod analysis_snapshots;
+// Where output goes: pipes.
+mod output;
