@@ -23,7 +23,9 @@ use crate::discover::{
     Candidate, DirPlace, Entry, Input, expand_input, has_export_extension, list_dir, natural_cmp,
 };
 use crate::error::Error;
-use crate::parse::{FileKind, ParseOptions, RunMeta, looks_like_export, parse_file};
+use crate::parse::{
+    FileKind, PADDING, ParseOptions, RunMeta, looks_like_export, parse_file, run_stage1_in_place,
+};
 use crate::progress::Progress;
 
 /// Options for [`Archive::load`].
@@ -147,13 +149,16 @@ fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
             source,
         }),
         Ok(len) => {
-            let data = &buffer[..len];
             // Still being written: not to be trusted to read the same again.
             stamp = stamp.filter(|s| s.len == len as u64);
-            if !c.explicit && !has_export_extension(&c.path) && !looks_like_export(data) {
+            if !c.explicit && !has_export_extension(&c.path) && !looks_like_export(&buffer[..len]) {
                 Outcome::Ignored
             } else {
-                match parse_file(&c.path, data, opts, stamp) {
+                if buffer.len() < len + PADDING {
+                    buffer.resize(len + PADDING, 0);
+                }
+                run_stage1_in_place(&mut buffer, len, opts);
+                match parse_file(&c.path, &buffer[..len], opts, stamp) {
                     Ok(f) => Outcome::Parsed(Box::new(f)),
                     Err(e) => Outcome::Failed(e),
                 }
@@ -171,9 +176,11 @@ fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
 /// length from file to file, so its bytes are set once, not zeroed per file;
 /// it has room for one byte more than `size` so that the read ending the
 /// file (one system call for the whole file, one that finds its end) costs
-/// no growth.
+/// no growth, and for the padding simd-json reads past a document's end.
 fn read_whole(file: &mut std::fs::File, size: u64, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
-    let want = usize::try_from(size).unwrap_or(usize::MAX - 1) + 1;
+    let want = usize::try_from(size)
+        .unwrap_or(usize::MAX - 1 - PADDING)
+        .saturating_add(1 + PADDING);
     if buffer.len() < want {
         buffer.resize(want, 0);
     }

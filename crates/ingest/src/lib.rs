@@ -34,6 +34,7 @@ mod debug;
 mod discover;
 mod error;
 mod event;
+mod ondemand;
 mod parse;
 mod print;
 mod progress;

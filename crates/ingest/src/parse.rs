@@ -23,6 +23,7 @@ use crate::batch::{EventBatch, EventView, FileSpan, FileStamp, NewEvent};
 use crate::debug;
 use crate::error::{Error, Location};
 use crate::event::RawEvent;
+use crate::ondemand;
 use crate::scan::{self, ScanError, element_spans, for_each_member_consuming, skip_value, skip_ws};
 use crate::schema::{normalize_event_type, typename_for};
 use crate::tape;
@@ -196,10 +197,41 @@ pub fn parse_bytes(path: &Path, data: &[u8], opts: &ParseOptions) -> Result<Pars
     parse_file(path, data, opts, None)
 }
 
+/// Bytes a buffer needs past a file's end for [`run_stage1_in_place`].
+pub(crate) const PADDING: usize = simd_json::INPUT_PADDING;
+
+/// Before [`parse_file`] of `buffer[..len]` (with [`PADDING`] bytes to spare
+/// after it): when the file looks like a plain page that the load will read
+/// without details, runs simd-json's first stage on it where it is, so that
+/// the page's one-pass read (see [`crate::ondemand`]) copies nothing. It
+/// changes no byte; a parse that does not use it forgets it.
+pub(crate) fn run_stage1_in_place(buffer: &mut [u8], len: usize, opts: &ParseOptions) {
+    let start = if buffer[..len].starts_with(b"\xef\xbb\xbf") {
+        3
+    } else {
+        0
+    };
+    if opts.details || !ONDEMAND.get() || !ondemand::opens_as_page(&buffer[start..len]) {
+        return;
+    }
+    SIMD.with_borrow_mut(|s| s.stage1.run_in_place(&mut buffer[start..], len - start));
+}
+
 /// [`parse_bytes`] of the file at `path`, which is `data` as long as it
 /// keeps `stamp`: the events then keep where their JSON is in it rather
 /// than a copy, and it is read again to print them.
 pub(crate) fn parse_file(
+    path: &Path,
+    data: &[u8],
+    opts: &ParseOptions,
+    stamp: Option<FileStamp>,
+) -> Result<ParsedFile, Error> {
+    let parsed = parse_any(path, data, opts, stamp);
+    SIMD.with_borrow_mut(|s| s.stage1.forget());
+    parsed
+}
+
+fn parse_any(
     path: &Path,
     data: &[u8],
     opts: &ParseOptions,
@@ -296,6 +328,8 @@ struct SimdScratch {
     buffers: simd_json::Buffers,
     /// Always empty between parses; only its allocation is kept.
     tape: Option<simd_json::Tape<'static>>,
+    /// For plain pages read without details: see [`crate::ondemand`].
+    stage1: ondemand::Stage1,
 }
 
 impl SimdScratch {
@@ -354,6 +388,8 @@ impl Parsed<'_, '_> {
 }
 
 thread_local! {
+    /// Whether plain pages may be read without the tape (tests compare both).
+    pub(crate) static ONDEMAND: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
     static SIMD: RefCell<SimdScratch> = RefCell::new(SimdScratch::default());
     /// The batch being built, kept per thread like [`SIMD`]: see
     /// [`EventBatch::take_exact`].
@@ -493,6 +529,13 @@ impl Parser<'_> {
         if buf.get(first) != Some(&b'{') {
             return false;
         }
+        if !self.batch.details
+            && ONDEMAND.get()
+            && ondemand::opens_as_page(buf)
+            && self.ondemand_page()
+        {
+            return true;
+        }
         let want_raw = self.keep_raw.any();
         let parsed = self.parse_json(0..buf.len(), |this, doc| {
             let (nodes, structurals) = (doc.nodes, doc.structurals);
@@ -543,6 +586,44 @@ impl Parser<'_> {
             true
         });
         parsed.unwrap_or(false)
+    }
+
+    /// [`Parser::fast_page`] in one pass after stage 1, for a load without
+    /// details; `false` when the pass gives up, with nothing added.
+    fn ondemand_page(&mut self) -> bool {
+        let buf = self.buf;
+        let want_raw = self.keep_raw.any();
+        let rows_start = self.batch.len();
+        let mut simd = std::mem::take(&mut self.simd);
+        let read = simd.stage1.read(buf, |reader| {
+            // A page is laid out one way throughout: compact, or pretty.
+            let compact = want_raw && scan::tokens_are_compact(buf, reader.structurals());
+            reader.page(|raw, start, end| {
+                let json = if want_raw {
+                    Json::Span {
+                        start,
+                        end,
+                        compact,
+                    }
+                } else {
+                    Json::Absent
+                };
+                self.push_event(raw, 0, json).ok()
+            })
+        });
+        self.simd = simd;
+        let Some(page) = read else {
+            self.batch.truncate(rows_start);
+            return false;
+        };
+        self.set_kind(FileKind::Page);
+        self.pages.push(PageInfo {
+            cursor_value: page.cursor.as_deref().and_then(decode_cursor),
+            cursor: page.cursor,
+            has_more: page.has_more,
+            rows: rows_start..self.batch.len(),
+        });
+        true
     }
 
     fn parse_all(&mut self) -> Result<(), Error> {
