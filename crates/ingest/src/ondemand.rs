@@ -180,8 +180,8 @@ struct StrAt {
 
 /// Where the message an event is read with is.
 enum Message {
-    Absent,
-    Null,
+    /// Null, or no message field.
+    None,
     Plain(usize, usize),
     /// In the reader's scratch.
     Unescaped,
@@ -500,7 +500,7 @@ impl<'a> Reader<'a> {
     /// A message: a string, kept as a place or unescaped into the scratch.
     fn message(&mut self) -> Option<Message> {
         if self.peek()? != b'"' {
-            return self.null().map(|()| Message::Null);
+            return self.null().map(|()| Message::None);
         }
         let s = self.string()?;
         if !s.escaped {
@@ -529,7 +529,7 @@ impl<'a> Reader<'a> {
     ) -> Option<()> {
         let start = *self.structurals.get(self.k)? as usize;
         let mut ev = RawEvent::default();
-        let mut message = Message::Absent;
+        let mut message = Message::None;
         let fields = self.members(|r, key| {
             match key {
                 b"__typename" => ev.typename = r.opt_str()?,
@@ -557,7 +557,7 @@ impl<'a> Reader<'a> {
         let end = self.structurals[self.k - 1] as usize + 1;
         ev.field_count = u16::try_from(fields).unwrap_or(u16::MAX);
         ev.message = match message {
-            Message::Absent | Message::Null => None,
+            Message::None => None,
             Message::Plain(from, to) => self.text.get(from..to),
             Message::Unescaped => Some(self.scratch.as_str()),
         };
