@@ -28,7 +28,7 @@
 //! which then goes the tape's way: that decides, and names any problem.
 
 use crate::event::{RawEvent, RawTime};
-use crate::scan::is_ws;
+use crate::scan::{is_ws, skip_ws};
 
 /// Deeper nesting within one skipped value is left to the tape.
 const MAX_DEPTH: u32 = 64;
@@ -139,15 +139,8 @@ impl Stage1 {
 /// is for. Anything else (a GraphQL response, a run) would be checked in
 /// full for nothing and read again from the tape.
 pub(crate) fn opens_as_page(json: &[u8]) -> bool {
-    let ws = |from: usize| {
-        json[from.min(json.len())..]
-            .iter()
-            .take_while(|&&b| is_ws(b))
-            .count()
-            + from
-    };
-    let brace = ws(0);
-    json.get(brace) == Some(&b'{') && json[ws(brace + 1)..].starts_with(br#""events""#)
+    let brace = skip_ws(json, 0);
+    json.get(brace) == Some(&b'{') && json[skip_ws(json, brace + 1)..].starts_with(br#""events""#)
 }
 
 /// One pass over a document that stage 1 accepted; `k` is the structural

@@ -188,7 +188,7 @@ pub fn looks_like_export(head: &[u8]) -> bool {
     if head.starts_with(&GZIP_MAGIC) {
         return true;
     }
-    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let head = head.strip_prefix(BOM).unwrap_or(head);
     matches!(head.get(skip_ws(head, 0)), Some(b'{' | b'['))
 }
 
@@ -197,24 +197,32 @@ pub fn parse_bytes(path: &Path, data: &[u8], opts: &ParseOptions) -> Result<Pars
     parse_file(path, data, opts, None)
 }
 
+/// A UTF-8 byte order mark, which a file may open with and a parse skips.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
 /// Bytes a buffer needs past a file's end for [`run_stage1_in_place`].
 pub(crate) const PADDING: usize = simd_json::INPUT_PADDING;
 
+/// Whether a load with or without `details` reads the document `json` in
+/// one pass (see [`crate::ondemand`]) rather than from the tape.
+fn reads_in_one_pass(details: bool, json: &[u8]) -> bool {
+    !details && ONDEMAND.get() && ondemand::opens_as_page(json)
+}
+
 /// Before [`parse_file`] of `buffer[..len]` (with [`PADDING`] bytes to spare
-/// after it): when the file looks like a plain page that the load will read
-/// without details, runs simd-json's first stage on it where it is, so that
-/// the page's one-pass read (see [`crate::ondemand`]) copies nothing. It
-/// changes no byte; a parse that does not use it forgets it.
+/// after it): when the file is a page that the load will read in one pass,
+/// runs simd-json's first stage on it where it is (past a byte order mark,
+/// as the parse reads it), so that the pass copies nothing. It changes no
+/// byte; a parse that does not use it forgets it.
 pub(crate) fn run_stage1_in_place(buffer: &mut [u8], len: usize, opts: &ParseOptions) {
-    let start = if buffer[..len].starts_with(b"\xef\xbb\xbf") {
-        3
+    let start = if buffer[..len].starts_with(BOM) {
+        BOM.len()
     } else {
         0
     };
-    if opts.details || !ONDEMAND.get() || !ondemand::opens_as_page(&buffer[start..len]) {
-        return;
+    if reads_in_one_pass(opts.details, &buffer[start..len]) {
+        SIMD.with_borrow_mut(|s| s.stage1.run_in_place(&mut buffer[start..], len - start));
     }
-    SIMD.with_borrow_mut(|s| s.stage1.run_in_place(&mut buffer[start..], len - start));
 }
 
 /// [`parse_bytes`] of the file at `path`, which is `data` as long as it
@@ -265,7 +273,7 @@ fn parse_plain(
     bytes: u64,
     stamp: Option<FileStamp>,
 ) -> Result<ParsedFile, Error> {
-    let data = file.strip_prefix(b"\xef\xbb\xbf").unwrap_or(file);
+    let data = file.strip_prefix(BOM).unwrap_or(file);
     let mut batch = BATCH.with_borrow_mut(std::mem::take);
     batch.details = opts.details;
     let mut p = Parser {
@@ -529,11 +537,7 @@ impl Parser<'_> {
         if buf.get(first) != Some(&b'{') {
             return false;
         }
-        if !self.batch.details
-            && ONDEMAND.get()
-            && ondemand::opens_as_page(buf)
-            && self.ondemand_page()
-        {
+        if reads_in_one_pass(self.batch.details, buf) && self.ondemand_page() {
             return true;
         }
         let want_raw = self.keep_raw.any();
