@@ -192,11 +192,17 @@ impl Archive {
         piece.text.clear();
         piece.ends.clear();
         piece.stretches.clear();
-        // The stretch of each file that holds the piece's events: one read each.
+        // The stretch of each file that holds the piece's events: one read
+        // each. `switches` counts where the events go from one file to another.
+        let mut switches = 0;
+        let mut last_batch = None;
         for r in refs {
             let Some(span) = self.batches[r.batch as usize].span(r.row as usize) else {
                 continue;
             };
+            if last_batch.replace(r.batch) != Some(r.batch) {
+                switches += 1;
+            }
             match piece
                 .stretches
                 .iter_mut()
@@ -215,17 +221,31 @@ impl Archive {
                 }),
             }
         }
+        // When each file's events are together (the usual case: a run's
+        // pages in order), one stretch at a time is read and rendered while
+        // it is still in the cache; a read of every stretch first, into
+        // memory the size of the piece's files, made the copy out of the
+        // page cache cost twice as much. Otherwise all are read first.
+        let one_at_a_time = switches == piece.stretches.len();
         let mut bytes = 0;
         for s in &mut piece.stretches {
-            s.at = bytes;
-            bytes += s.len();
+            if one_at_a_time {
+                bytes = bytes.max(s.len());
+            } else {
+                s.at = bytes;
+                bytes += s.len();
+            }
         }
         if piece.files.len() < bytes {
             piece.files.resize(bytes, 0);
         }
-        for s in &piece.stretches {
-            self.read_stretch(s.batch, s.start, &mut piece.files[s.at..s.at + s.len()])?;
+        if !one_at_a_time {
+            for s in &piece.stretches {
+                self.read_stretch(s.batch, s.start, &mut piece.files[s.at..s.at + s.len()])?;
+            }
         }
+        // In `piece.stretches`, the one read last when one at a time.
+        let mut read: Option<usize> = None;
         for (i, r) in refs.iter().enumerate() {
             if i > 0 || !first {
                 piece.text.extend_from_slice(join.between);
@@ -233,12 +253,26 @@ impl Archive {
             let batch = &self.batches[r.batch as usize];
             match batch.span(r.row as usize) {
                 Some(span) => {
-                    let stretch = piece
-                        .stretches
-                        .iter()
-                        .rev()
-                        .find(|s| s.batch == r.batch)
-                        .expect("every span's file was read");
+                    let stretch = if one_at_a_time {
+                        let now = match read {
+                            Some(k) if piece.stretches[k].batch == r.batch => k,
+                            _ => {
+                                let k = read.map_or(0, |k| k + 1);
+                                let s = piece.stretches[k];
+                                self.read_stretch(s.batch, s.start, &mut piece.files[..s.len()])?;
+                                read = Some(k);
+                                k
+                            }
+                        };
+                        piece.stretches[now]
+                    } else {
+                        *piece
+                            .stretches
+                            .iter()
+                            .rev()
+                            .find(|s| s.batch == r.batch)
+                            .expect("every span's file was read")
+                    };
                     let from = stretch.at + (span.start() - stretch.start) as usize;
                     let json = &piece.files[from..from + span.len()];
                     if json.first() != Some(&b'{') || json.last() != Some(&b'}') {
@@ -392,6 +426,41 @@ mod tests {
             .flat_map(|e| e.iter().copied().chain(*b"\n"))
             .collect();
         assert_eq!(lines, each_on_a_line);
+    }
+
+    /// Events of two files taken in turns (as a run merged from two
+    /// exports can be) read back to the same JSON as each file's events
+    /// taken together: pieces that read all their stretches first, and
+    /// pieces that read one at a time.
+    #[test]
+    fn events_of_files_in_turns_read_back_as_in_order() {
+        let archive = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(RUN));
+        let refs = all_refs(&archive);
+        let json_of = |refs: &[EventRef]| {
+            let mut got = Vec::new();
+            archive
+                .for_each_json(refs, |r, json| {
+                    got.push(((r.batch, r.row), json.to_vec()));
+                    Ok(())
+                })
+                .unwrap();
+            got
+        };
+        let mut expected = json_of(&refs);
+        let (first, second): (Vec<EventRef>, Vec<EventRef>) =
+            refs.iter().partition(|r| r.batch == refs[0].batch);
+        assert!(first.len() > 10 && second.len() > 10);
+        let in_turns: Vec<EventRef> = first
+            .chunks(3)
+            .zip(second.chunks(2))
+            .flat_map(|(a, b)| a.iter().chain(b).copied())
+            .collect();
+        let mut got = json_of(&in_turns);
+        assert!(got.len() > 20);
+        got.sort();
+        expected.retain(|e| got.binary_search(e).is_ok());
+        expected.sort();
+        assert_eq!(got, expected);
     }
 
     /// A file holding several runs keeps copies (printing would read it
