@@ -186,21 +186,21 @@ impl<'a> Reader<'a> {
         self.structurals
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         let &p = self.structurals.get(self.k)?;
         Some(self.bytes[p as usize])
     }
 
     /// Takes the byte `b` as the next token.
-    #[inline]
+    #[inline(always)]
     fn expect(&mut self, b: u8) -> Option<()> {
         (self.peek()? == b).then(|| self.k += 1)
     }
 
     /// Past the last byte of the token at structural `k`: the whitespace
     /// before the next token is not part of it.
-    #[inline]
+    #[inline(always)]
     fn token_end(&self, k: usize) -> usize {
         let mut end = self
             .structurals
@@ -213,7 +213,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Takes the string that is the next token, checking its escapes.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> Option<StrAt> {
         let &open = self.structurals.get(self.k)?;
         let from = open as usize + 1;
@@ -269,7 +269,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Takes a key and its colon; keys with escapes are not compared.
-    #[inline]
+    #[inline(always)]
     fn key(&mut self) -> Option<&'a [u8]> {
         let s = self.string()?;
         if s.escaped {
@@ -280,7 +280,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Takes a literal or a number.
-    #[inline]
+    #[inline(always)]
     fn atom(&mut self) -> Option<&'a [u8]> {
         let &p = self.structurals.get(self.k)?;
         let token = &self.bytes[p as usize..self.token_end(self.k)];
@@ -359,7 +359,7 @@ impl<'a> Reader<'a> {
 
     /// Takes the object that is the next value, calling `f` with each key
     /// (`f` takes the value); returns the number of members.
-    #[inline]
+    #[inline(always)]
     fn members(&mut self, mut f: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<usize> {
         self.expect(b'{')?;
         if self.peek()? == b'}' {
@@ -384,7 +384,7 @@ impl<'a> Reader<'a> {
 
     /// Takes the array that is the next value, calling `f` for each element
     /// (`f` takes it).
-    #[inline]
+    #[inline(always)]
     fn elements(&mut self, mut f: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.expect(b'[')?;
         if self.peek()? == b']' {
@@ -405,13 +405,13 @@ impl<'a> Reader<'a> {
     }
 
     /// Takes `null`.
-    #[inline]
+    #[inline(always)]
     fn null(&mut self) -> Option<()> {
         (self.atom()? == b"null").then_some(())
     }
 
     /// A string without escapes, or null.
-    #[inline]
+    #[inline(always)]
     fn opt_str(&mut self) -> Option<Option<&'a str>> {
         if self.peek()? != b'"' {
             return self.null().map(|()| None);
@@ -424,7 +424,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A string (any) or null, not read.
-    #[inline]
+    #[inline(always)]
     fn check_opt_str(&mut self) -> Option<()> {
         if self.peek()? == b'"' {
             self.string().map(drop)
@@ -434,7 +434,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A string without escapes, an integer, or null: a time or a level.
-    #[inline]
+    #[inline(always)]
     fn opt_time(&mut self) -> Option<Option<RawTime<'a>>> {
         match self.peek()? {
             b'"' => Some(self.opt_str()?.map(RawTime::Text)),
@@ -455,7 +455,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A string, a number, or null, not read.
-    #[inline]
+    #[inline(always)]
     fn check_opt_time(&mut self) -> Option<()> {
         match self.peek()? {
             b'"' => self.string().map(drop),
@@ -491,24 +491,31 @@ impl<'a> Reader<'a> {
     }
 
     /// A message: a string, kept as a place or unescaped into the scratch.
+    #[inline(always)]
     fn message(&mut self) -> Option<Message> {
         if self.peek()? != b'"' {
             return self.null().map(|()| Message::None);
         }
+        // The string's backslashes are among those `string` passes: from
+        // here (any before the string are passed over below) to where it
+        // leaves `next_backslash`.
+        let first = self.next_backslash;
         let s = self.string()?;
         if !s.escaped {
             return Some(Message::Plain(s.from, s.to));
         }
         self.scratch.clear();
         let mut done = s.from;
-        let mut p = s.from;
-        while let Some(at) = memchr::memchr(b'\\', &self.bytes[p..s.to]) {
-            let at = p + at;
+        for &at in &self.backslashes[first..self.next_backslash] {
+            let at = at as usize;
+            if at < done {
+                // Before the string, or escaped by the backslash before it.
+                continue;
+            }
             let (c, past) = escape(self.bytes, at)?;
             self.scratch.push_str(self.text.get(done..at)?);
             self.scratch.push(c);
             done = past;
-            p = past;
         }
         self.scratch.push_str(self.text.get(done..s.to)?);
         Some(Message::Unescaped)
@@ -518,31 +525,24 @@ impl<'a> Reader<'a> {
     /// load without details keeps of it, and where its JSON is.
     fn event(
         &mut self,
-        f: &mut impl FnMut(RawEvent<'_>, usize, usize) -> Option<()>,
+        f: &mut impl FnMut(&mut RawEvent<'_>, usize, usize) -> Option<()>,
     ) -> Option<()> {
         let start = *self.structurals.get(self.k)? as usize;
         let mut ev = RawEvent::default();
         let mut message = Message::None;
         let fields = self.members(|r, key| {
-            match key {
-                b"__typename" => ev.typename = r.opt_str()?,
-                b"runId" => ev.run_id = r.opt_str()?,
-                b"message" => message = r.message()?,
-                b"timestamp" => ev.timestamp = r.opt_time()?,
-                b"level" => ev.level = r.opt_time()?,
-                b"stepKey" => ev.step_key = r.opt_str()?,
-                b"eventType" => ev.event_type = r.opt_str()?,
-                b"error" => r.check_error(0)?,
-                b"errorSource"
-                | b"markerStart"
-                | b"markerEnd"
-                | b"inputName"
-                | b"outputName"
-                | b"upstreamStepKey"
-                | b"upstreamOutputName"
-                | b"pipelineName" => r.check_opt_str()?,
-                b"secondsToWait" => r.check_opt_time()?,
-                _ => r.skip()?,
+            match EventKey::of(key) {
+                EventKey::Typename => ev.typename = r.opt_str()?,
+                EventKey::RunId => ev.run_id = r.opt_str()?,
+                EventKey::Message => message = r.message()?,
+                EventKey::Timestamp => ev.timestamp = r.opt_time()?,
+                EventKey::Level => ev.level = r.opt_time()?,
+                EventKey::StepKey => ev.step_key = r.opt_str()?,
+                EventKey::EventType => ev.event_type = r.opt_str()?,
+                EventKey::Error => r.check_error(0)?,
+                EventKey::Text => r.check_opt_str()?,
+                EventKey::SecondsToWait => r.check_opt_time()?,
+                EventKey::Other => r.skip()?,
             }
             Some(())
         })?;
@@ -554,7 +554,7 @@ impl<'a> Reader<'a> {
             Message::Plain(from, to) => self.text.get(from..to),
             Message::Unescaped => Some(self.scratch.as_str()),
         };
-        f(ev, start, end)
+        f(&mut ev, start, end)
     }
 
     /// Reads the page object that is the whole document, handing each event
@@ -562,7 +562,7 @@ impl<'a> Reader<'a> {
     /// document is not such a page or the pass gives up.
     pub(crate) fn page(
         &mut self,
-        mut on_event: impl FnMut(RawEvent<'_>, usize, usize) -> Option<()>,
+        mut on_event: impl FnMut(&mut RawEvent<'_>, usize, usize) -> Option<()>,
     ) -> Option<PageFields> {
         let (mut cursor, mut has_more) = (None, None);
         // A key given twice counts the first time, as on the tape.
@@ -592,6 +592,92 @@ impl<'a> Reader<'a> {
         })?;
         // One value is the whole document.
         (self.k == self.structurals.len() && seen[0]).then_some(PageFields { cursor, has_more })
+    }
+}
+
+/// The keys of an event that the pass reads or checks the type of, as the
+/// tape reads them (`crate::tape::event`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EventKey {
+    Typename,
+    RunId,
+    Message,
+    Timestamp,
+    Level,
+    StepKey,
+    EventType,
+    Error,
+    /// A string or null: `errorSource`, markers, inputs, outputs, the job.
+    Text,
+    SecondsToWait,
+    Other,
+}
+
+impl EventKey {
+    /// Which key `key` is: the length and [`head`] of each known key are
+    /// compared as numbers (a `match` on byte strings calls `memcmp` for
+    /// every candidate of the same length), then the bytes after the first
+    /// eight.
+    #[inline(always)]
+    fn of(key: &[u8]) -> EventKey {
+        let h = head(key);
+        macro_rules! known {
+            ($($name:literal => $k:expr,)*) => {
+                $(
+                    if key.len() == $name.len()
+                        && h == const { head($name) }
+                        && key[$name.len().min(8)..] == $name[$name.len().min(8)..]
+                    {
+                        return $k;
+                    }
+                )*
+            };
+        }
+        known! {
+            b"__typename" => EventKey::Typename,
+            b"runId" => EventKey::RunId,
+            b"message" => EventKey::Message,
+            b"timestamp" => EventKey::Timestamp,
+            b"level" => EventKey::Level,
+            b"stepKey" => EventKey::StepKey,
+            b"eventType" => EventKey::EventType,
+            b"error" => EventKey::Error,
+            b"errorSource" => EventKey::Text,
+            b"markerStart" => EventKey::Text,
+            b"markerEnd" => EventKey::Text,
+            b"inputName" => EventKey::Text,
+            b"outputName" => EventKey::Text,
+            b"upstreamStepKey" => EventKey::Text,
+            b"upstreamOutputName" => EventKey::Text,
+            b"pipelineName" => EventKey::Text,
+            b"secondsToWait" => EventKey::SecondsToWait,
+        }
+        EventKey::Other
+    }
+}
+
+/// A key's first eight bytes as a number; for a key of four to seven bytes,
+/// its first four and last four (so every byte counts); 0 for a shorter key.
+/// With the length, it tells apart keys that agree in their first eight bytes
+/// only if their lengths differ.
+#[inline(always)]
+const fn head(key: &[u8]) -> u64 {
+    const fn le(bytes: &[u8], at: usize, n: usize) -> u64 {
+        let mut v = 0;
+        let mut i = 0;
+        while i < n {
+            v |= (bytes[at + i] as u64) << (8 * i);
+            i += 1;
+        }
+        v
+    }
+    let n = key.len();
+    if n >= 8 {
+        le(key, 0, 8)
+    } else if n >= 4 {
+        le(key, 0, 4) | le(key, n - 4, 4) << 32
+    } else {
+        0
     }
 }
 
@@ -744,6 +830,57 @@ mod tests {
             &json[12..json.find("}]}, ").unwrap() + 3]
         );
         assert_eq!(&json[events[1].1..events[1].2], r#"{"runId": null}"#);
+    }
+
+    /// Each known key is told apart from every other key, and from keys
+    /// that share its length and first bytes, or differ in one byte only.
+    #[test]
+    fn event_keys_are_told_apart_by_every_byte() {
+        let known: &[(&[u8], EventKey)] = &[
+            (b"__typename", EventKey::Typename),
+            (b"runId", EventKey::RunId),
+            (b"message", EventKey::Message),
+            (b"timestamp", EventKey::Timestamp),
+            (b"level", EventKey::Level),
+            (b"stepKey", EventKey::StepKey),
+            (b"eventType", EventKey::EventType),
+            (b"error", EventKey::Error),
+            (b"errorSource", EventKey::Text),
+            (b"markerStart", EventKey::Text),
+            (b"markerEnd", EventKey::Text),
+            (b"inputName", EventKey::Text),
+            (b"outputName", EventKey::Text),
+            (b"upstreamStepKey", EventKey::Text),
+            (b"upstreamOutputName", EventKey::Text),
+            (b"pipelineName", EventKey::Text),
+            (b"secondsToWait", EventKey::SecondsToWait),
+        ];
+        for &(key, expected) in known {
+            assert_eq!(
+                EventKey::of(key),
+                expected,
+                "{}",
+                String::from_utf8_lossy(key)
+            );
+            for i in 0..key.len() {
+                let mut changed = key.to_vec();
+                changed[i] ^= 0x20;
+                assert_eq!(EventKey::of(&changed), EventKey::Other, "{changed:?}");
+            }
+            for other in [&key[..key.len() - 1], &[key, b"s"].concat()] {
+                assert_eq!(EventKey::of(other), EventKey::Other, "{other:?}");
+            }
+        }
+        for other in [
+            &b""[..],
+            b"a",
+            b"run",
+            b"metadataEntries",
+            b"stepKeys",
+            b"label",
+        ] {
+            assert_eq!(EventKey::of(other), EventKey::Other);
+        }
     }
 
     #[test]

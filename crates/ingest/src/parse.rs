@@ -565,7 +565,7 @@ impl Parser<'_> {
             let compact = want_raw && scan::tokens_are_compact(buf, structurals);
             let rows_start = this.batch.len();
             let pushed = events.iter().enumerate().try_for_each(|(i, &at)| {
-                let raw = tape::event(nodes, at).map_err(|_| ())?;
+                let mut raw = tape::event(nodes, at).map_err(|_| ())?;
                 let json = match spans.get(i) {
                     Some(span) => Json::Span {
                         start: span.start,
@@ -574,7 +574,7 @@ impl Parser<'_> {
                     },
                     None => Json::Absent,
                 };
-                this.push_event(raw, 0, json).map_err(|_| ())
+                this.push_event(&mut raw, 0, json).map_err(|_| ())
             });
             if pushed.is_err() {
                 this.batch.truncate(rows_start);
@@ -721,13 +721,13 @@ impl Parser<'_> {
                 return None;
             }
             let pushed = events.iter().zip(spans).try_for_each(|(&at, &(a, b))| {
-                let raw = tape::event(nodes, at).map_err(|_| ())?;
+                let mut raw = tape::event(nodes, at).map_err(|_| ())?;
                 let json = Json::Span {
                     start: a,
                     end: b,
                     compact: false,
                 };
-                this.push_event(raw, a, json).map_err(|_| ())
+                this.push_event(&mut raw, a, json).map_err(|_| ())
             });
             Some(pushed)
         });
@@ -1049,7 +1049,7 @@ impl Parser<'_> {
                 end: e,
                 compact: false,
             };
-            tape::event(doc.nodes, 0).map(|raw| this.push_event(raw, s, json))
+            tape::event(doc.nodes, 0).map(|mut raw| this.push_event(&mut raw, s, json))
         });
         match parsed {
             Ok(Ok(outcome)) => outcome,
@@ -1063,7 +1063,7 @@ impl Parser<'_> {
     }
 
     /// Adds an event; `s` is where it starts in the file (for messages).
-    fn push_event(&mut self, mut raw: RawEvent<'_>, s: usize, json: Json) -> Result<(), Error> {
+    fn push_event(&mut self, raw: &mut RawEvent<'_>, s: usize, json: Json) -> Result<(), Error> {
         let bad = |this: &Self, reason: String| Error::Event {
             path: this.path.to_path_buf(),
             at: this.at(s),
