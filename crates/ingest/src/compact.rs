@@ -81,12 +81,12 @@ fn write_compact_bytewise(json: &[u8], out: &mut Vec<u8>) {
 
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
-mod avx512 {
+pub(crate) mod avx512 {
     use std::arch::x86_64::*;
 
     use super::Strings;
 
-    pub(super) fn available() -> bool {
+    pub(crate) fn available() -> bool {
         is_x86_feature_detected!("avx512f")
             && is_x86_feature_detected!("avx512bw")
             && is_x86_feature_detected!("avx512vbmi2")
@@ -171,7 +171,7 @@ mod avx512 {
     /// whether its first byte is escaped (updated for the next block): in a
     /// run of backslashes every other one escapes the next byte. This is
     /// simdjson's branchless odd-run trick (`find_escaped_branchless`).
-    fn escaped(backslash: u64, first_escaped: &mut bool) -> u64 {
+    pub(crate) fn escaped(backslash: u64, first_escaped: &mut bool) -> u64 {
         const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
         let carry = u64::from(*first_escaped);
         let backslash = backslash & !carry;
@@ -184,7 +184,7 @@ mod avx512 {
 
     /// Bit i of the result is the XOR of bits 0..=i of `bits`.
     #[target_feature(enable = "pclmulqdq")]
-    fn prefix_xor(bits: u64) -> u64 {
+    pub(crate) fn prefix_xor(bits: u64) -> u64 {
         let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, bits as i64), _mm_set1_epi8(-1), 0);
         _mm_cvtsi128_si64(product) as u64
     }

@@ -40,6 +40,7 @@ mod print;
 mod progress;
 mod scan;
 pub mod schema;
+mod structural;
 mod tape;
 pub mod time;
 

@@ -17,10 +17,13 @@
 //! when the buffer has room after the file): the copy simd-json's second
 //! stage needs (it unescapes strings in place) is not made either.
 //!
-//! simd-json has no call for stage 1 alone. A parse with a depth limit of 0
-//! stops at the first bracket of stage 2 with `DepthLimitExceeded`, once
-//! stage 1 has filled the structural indexes: [`Stage1`] makes that call,
-//! and a test holds simd-json to it.
+//! On CPUs with AVX-512 VBMI2, stage 1 is daglog's own
+//! ([`crate::structural`]): simd-json's steps 64 bytes at a time, which also
+//! finds the backslashes the pass needs. Elsewhere it is simd-json's, which
+//! has no call for stage 1 alone: a parse with a depth limit of 0 stops at
+//! the first bracket of stage 2 with `DepthLimitExceeded`, once stage 1 has
+//! filled the structural indexes. [`Stage1`] makes that call, and a test
+//! holds simd-json to it.
 //!
 //! This is a fast path, not the judge of bad input. Anything it is not sure
 //! of (a number with a long exponent, a key with escapes, a field of an
@@ -43,6 +46,9 @@ pub(crate) struct Stage1 {
     tape: Option<simd_json::Tape<'static>>,
     /// Where each backslash is, in order.
     backslashes: Vec<u32>,
+    /// The structural indexes found with AVX-512 ([`crate::structural`]),
+    /// where the CPU has it; else simd-json's, in `buffers`.
+    structurals: Vec<u32>,
     /// An unescaped message.
     scratch: String,
     /// Where [`Stage1::run_in_place`] left the structural indexes of a
@@ -57,6 +63,7 @@ impl Default for Stage1 {
             buffers: simd_json::Buffers::with_max_depth(0, 0),
             tape: None,
             backslashes: Vec::new(),
+            structurals: Vec::new(),
             scratch: String::new(),
             ran_on: None,
         }
@@ -82,15 +89,30 @@ impl Stage1 {
         self.ran_on = None;
     }
 
-    /// simd-json's stage 1 on `input[..len]`; whether it accepted the text.
+    /// Stage 1 on `input[..len]`; whether it accepted the text. With
+    /// AVX-512 it also finds the backslashes.
     fn stage1(&mut self, input: &mut [u8], len: usize) -> bool {
+        if crate::structural::available() {
+            return crate::structural::find(
+                &input[..len],
+                &mut self.structurals,
+                &mut self.backslashes,
+            );
+        }
         let mut tape = self
             .tape
             .take()
             .unwrap_or_else(|| simd_json::Tape(Vec::new()));
         let stopped = simd_json::fill_tape_padded(input, len, &mut self.buffers, &mut tape);
         self.tape = Some(tape.reset());
-        matches!(stopped, Err(e) if *e.error() == simd_json::ErrorType::DepthLimitExceeded)
+        let accepted =
+            matches!(stopped, Err(e) if *e.error() == simd_json::ErrorType::DepthLimitExceeded);
+        if accepted {
+            self.backslashes.clear();
+            self.backslashes
+                .extend(memchr::memchr_iter(b'\\', &input[..len]).map(|p| p as u32));
+        }
+        accepted
     }
 
     /// Runs stage 1 on `json` (unless [`Stage1::run_in_place`] just did)
@@ -106,26 +128,35 @@ impl Stage1 {
             if u32::try_from(json.len()).is_err() {
                 return None;
             }
-            let mut input = std::mem::take(&mut self.input);
-            input.clear();
-            input.extend_from_slice(json);
-            input.resize(json.len() + simd_json::INPUT_PADDING, b' ');
-            let accepted = self.stage1(&mut input, json.len());
-            self.input = input;
+            let accepted = if crate::structural::available() {
+                // Reads nothing past the end: no padded copy.
+                crate::structural::find(json, &mut self.structurals, &mut self.backslashes)
+            } else {
+                let mut input = std::mem::take(&mut self.input);
+                input.clear();
+                input.extend_from_slice(json);
+                input.resize(json.len() + simd_json::INPUT_PADDING, b' ');
+                let accepted = self.stage1(&mut input, json.len());
+                self.input = input;
+                accepted
+            };
             if !accepted {
                 return None;
             }
         }
-        // Stage 1 checked the UTF-8 already, but only this makes it text
-        // in safe Rust: one pass here costs less than one per string read.
+        // simd-json's stage 1 checked the UTF-8 already (the AVX-512 one
+        // does not), but only this makes it text in safe Rust: one pass
+        // here costs less than one per string read.
         let text = simdutf8::basic::from_utf8(json).ok()?;
-        self.backslashes.clear();
-        self.backslashes
-            .extend(memchr::memchr_iter(b'\\', json).map(|p| p as u32));
+        let structurals = if crate::structural::available() {
+            &self.structurals
+        } else {
+            self.buffers.structural_indexes()
+        };
         let mut reader = Reader {
             bytes: json,
             text,
-            structurals: self.buffers.structural_indexes(),
+            structurals,
             backslashes: &self.backslashes,
             next_backslash: 0,
             k: 0,
@@ -955,8 +986,22 @@ mod tests {
         format!("{parsed:?}")
     }
 
+    /// Runs `test` with each stage 1 this CPU has: the AVX-512 one
+    /// ([`crate::structural`]) where it can, and simd-json's.
+    fn with_each_stage1(test: impl Fn()) {
+        for simd_json_only in [false, true] {
+            crate::structural::SIMD_JSON_ONLY.set(simd_json_only);
+            test();
+        }
+        crate::structural::SIMD_JSON_ONLY.set(false);
+    }
+
     #[test]
     fn every_real_page_is_read_in_one_pass_as_the_tape_reads_it() {
+        with_each_stage1(every_real_page_reads_the_same);
+    }
+
+    fn every_real_page_reads_the_same() {
         let pages = real_pages();
         assert!(pages.len() > 40, "{} pages", pages.len());
         let mut stage1 = Stage1::default();
@@ -986,6 +1031,10 @@ mod tests {
     /// may only give up; it may never accept what the tape refuses.
     #[test]
     fn damaged_pages_read_the_same_with_and_without_the_pass() {
+        with_each_stage1(damaged_pages_read_the_same);
+    }
+
+    fn damaged_pages_read_the_same() {
         const BYTES: &[u8] = b"{}[]:,\" \\\n0-.eE+tfnu19xl\x01\xc3\xff";
         let pages = real_pages();
         let picked: Vec<&PathBuf> = pages.iter().step_by(pages.len() / 4).take(4).collect();
