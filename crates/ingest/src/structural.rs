@@ -81,82 +81,26 @@ mod avx512 {
             .is_some_and(|&p| matches!(json[p as usize], b'{' | b'['))
     }
 
-    /// What carries from one block to the next.
-    struct Carry {
-        /// Whether the block starts with an escaped byte.
-        escaped: bool,
-        /// All ones when the block starts inside a string.
-        inside: u64,
-        /// 1 when the byte before the block is whitespace or a structural
-        /// character (the text's start counts as one).
-        pseudo_pred: u64,
-    }
-
-    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,pclmulqdq")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,pclmulqdq,popcnt")]
     fn find_blocks(json: &[u8], structurals: &mut Vec<u32>, backslashes: &mut Vec<u32>) -> bool {
         structurals.clear();
         backslashes.clear();
         // A block writes 16 indexes at a time past the ones kept, never
         // more than 64 past its own start: this much room covers them all.
         structurals.reserve(json.len() + 64);
-        let mut carry = Carry {
-            escaped: false,
-            inside: 0,
-            pseudo_pred: 1,
-        };
+        let out = structurals.spare_capacity_mut();
+        let mut found_len = 0;
+        // Carried from block to block: whether the next block starts with
+        // an escaped byte; all ones when it starts inside a string; 1 when
+        // the byte before it is whitespace or a structural character (the
+        // text's start counts as one).
+        let mut first_escaped = false;
+        let mut in_string = 0u64;
+        let mut after_pred = 1u64;
         let mut control_in_string = 0;
-        let mut blocks = json.chunks_exact(64);
-        let mut at = 0u32;
-        for block in &mut blocks {
-            // SAFETY: `block` is 64 readable bytes; the load is unaligned.
-            let v = unsafe { _mm512_loadu_si512(block.as_ptr().cast()) };
-            control_in_string |= classify(v, at, &mut carry, structurals, backslashes);
-            at += 64;
-        }
-        let tail = blocks.remainder();
-        if !tail.is_empty() {
-            // Past the end is whitespace, as simd-json pads it.
-            let valid = (1u64 << tail.len()) - 1;
-            // SAFETY: masked-out bytes are not read (AVX-512 masked loads do
-            // not fault on them).
-            let v = unsafe {
-                _mm512_mask_loadu_epi8(_mm512_set1_epi8(b' ' as i8), valid, tail.as_ptr().cast())
-            };
-            control_in_string |= classify(v, at, &mut carry, structurals, backslashes);
-        }
-        carry.inside == 0 && control_in_string == 0 && !structurals.is_empty()
-    }
 
-    /// Appends the block's structural indexes and backslashes (the block
-    /// starting at `at`); returns where a control character is in a string.
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,pclmulqdq")]
-    fn classify(
-        v: __m512i,
-        at: u32,
-        carry: &mut Carry,
-        structurals: &mut Vec<u32>,
-        backslashes: &mut Vec<u32>,
-    ) -> u64 {
-        let backslash = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\\' as i8));
-        let escaped = if backslash == 0 && !carry.escaped {
-            0
-        } else {
-            let mut bits = backslash;
-            while bits != 0 {
-                backslashes.push(at + bits.trailing_zeros());
-                bits &= bits - 1;
-            }
-            escaped(backslash, &mut carry.escaped)
-        };
-        let quotes = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'"' as i8)) & !escaped;
-        // From an opening quote up to its closing quote (not included).
-        let inside = prefix_xor(quotes) ^ carry.inside;
-        carry.inside = ((inside as i64) >> 63) as u64;
-        let control = _mm512_cmple_epu8_mask(v, _mm512_set1_epi8(0x1f));
-
-        // simd-json's table: a byte's low nibble and high nibble each look up
-        // a set of classes, and it is in the classes both sets share
+        // simd-json's table: a byte's low nibble and high nibble each look
+        // up a set of classes, and it is in the classes both sets share
         // (1, 2, 4: structural characters; 8, 16: whitespace).
         let low_nibbles = _mm512_broadcast_i32x4(_mm_setr_epi8(
             16, 0, 0, 0, 0, 0, 0, 0, 0, 8, 12, 1, 2, 9, 0, 0,
@@ -164,58 +108,85 @@ mod avx512 {
         let high_nibbles = _mm512_broadcast_i32x4(_mm_setr_epi8(
             8, 0, 18, 4, 0, 1, 0, 1, 0, 0, 0, 3, 2, 1, 0, 0,
         ));
-        let low = _mm512_shuffle_epi8(low_nibbles, v);
-        let high = _mm512_shuffle_epi8(
-            high_nibbles,
-            _mm512_and_si512(_mm512_srli_epi32(v, 4), _mm512_set1_epi8(0x7f)),
-        );
-        let classes = _mm512_and_si512(low, high);
-        let operators = _mm512_test_epi8_mask(classes, _mm512_set1_epi8(0x7));
-        let whitespace = _mm512_test_epi8_mask(classes, _mm512_set1_epi8(0x18));
-
-        // simd-json's `finalize_structurals`: operators outside strings,
-        // opening quotes, and the first byte of every other run of
-        // non-whitespace outside strings (numbers, literals).
-        let mut found = (operators & !inside) | quotes;
-        let pseudo_pred = found | whitespace;
-        let follows_pred = (pseudo_pred << 1) | carry.pseudo_pred;
-        carry.pseudo_pred = pseudo_pred >> 63;
-        found |= follows_pred & !whitespace & !inside;
-        found &= !(quotes & !inside);
-        flatten(found, at, structurals);
-        inside & control
-    }
-
-    /// Appends `at` plus the place of each set bit of `bits`, in order.
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2")]
-    fn flatten(bits: u64, at: u32, out: &mut Vec<u32>) {
-        if bits == 0 {
-            return;
-        }
         let places: [u8; 64] = std::array::from_fn(|i| i as u8);
         // SAFETY: `places` is 64 readable bytes.
         let places = unsafe { _mm512_loadu_si512(places.as_ptr().cast()) };
-        let packed = _mm512_maskz_compress_epi8(bits, places);
-        let base = _mm512_set1_epi32(at as i32);
-        let count = bits.count_ones() as usize;
-        let len = out.len();
-        assert!(out.capacity() - len >= 64, "room reserved for a block");
-        let to = out.spare_capacity_mut().as_mut_ptr();
-        let quarters = [
-            _mm512_castsi512_si128(packed),
-            _mm512_extracti32x4_epi32(packed, 1),
-            _mm512_extracti32x4_epi32(packed, 2),
-            _mm512_extracti32x4_epi32(packed, 3),
-        ];
-        for (i, quarter) in quarters.into_iter().enumerate().take(count.div_ceil(16)) {
-            let indexes = _mm512_add_epi32(_mm512_cvtepu8_epi32(quarter), base);
-            // SAFETY: 16 u32 at `16 * i` (< 64) are within the spare
-            // capacity checked above.
-            unsafe { _mm512_storeu_si512(to.add(16 * i).cast(), indexes) };
+
+        for (at, block) in (0u32..).step_by(64).zip(json.chunks(64)) {
+            let v = if block.len() == 64 {
+                // SAFETY: `block` is 64 readable bytes; the load is unaligned.
+                unsafe { _mm512_loadu_si512(block.as_ptr().cast()) }
+            } else {
+                // Past the end is whitespace, as simd-json pads it.
+                let valid = (1u64 << block.len()) - 1;
+                // SAFETY: masked-out bytes are not read (AVX-512 masked
+                // loads do not fault on them).
+                unsafe {
+                    _mm512_mask_loadu_epi8(
+                        _mm512_set1_epi8(b' ' as i8),
+                        valid,
+                        block.as_ptr().cast(),
+                    )
+                }
+            };
+            let backslash = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\\' as i8));
+            let escaped = if backslash == 0 && !first_escaped {
+                0
+            } else {
+                let mut bits = backslash;
+                while bits != 0 {
+                    backslashes.push(at + bits.trailing_zeros());
+                    bits &= bits - 1;
+                }
+                escaped(backslash, &mut first_escaped)
+            };
+            let quotes = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'"' as i8)) & !escaped;
+            // From an opening quote up to its closing quote (not included).
+            let inside = prefix_xor(quotes) ^ in_string;
+            in_string = ((inside as i64) >> 63) as u64;
+            control_in_string |= inside & _mm512_cmple_epu8_mask(v, _mm512_set1_epi8(0x1f));
+
+            let low = _mm512_shuffle_epi8(low_nibbles, v);
+            let high = _mm512_shuffle_epi8(
+                high_nibbles,
+                _mm512_and_si512(_mm512_srli_epi32(v, 4), _mm512_set1_epi8(0x7f)),
+            );
+            let classes = _mm512_and_si512(low, high);
+            let operators = _mm512_test_epi8_mask(classes, _mm512_set1_epi8(0x7));
+            let whitespace = _mm512_test_epi8_mask(classes, _mm512_set1_epi8(0x18));
+
+            // simd-json's `finalize_structurals`: operators outside strings,
+            // opening quotes, and the first byte of every other run of
+            // non-whitespace outside strings (numbers, literals).
+            let mut found = (operators & !inside) | quotes;
+            let pred = found | whitespace;
+            let follows_pred = (pred << 1) | after_pred;
+            after_pred = pred >> 63;
+            found |= follows_pred & !whitespace & !inside;
+            found &= !(quotes & !inside);
+
+            // The block's indexes: the places of its set bits, packed, then
+            // widened 16 at a time.
+            let packed = _mm512_maskz_compress_epi8(found, places);
+            let base = _mm512_set1_epi32(at as i32);
+            let count = found.count_ones() as usize;
+            let to = &mut out[found_len..found_len + 64];
+            let quarters = [
+                _mm512_castsi512_si128(packed),
+                _mm512_extracti32x4_epi32(packed, 1),
+                _mm512_extracti32x4_epi32(packed, 2),
+                _mm512_extracti32x4_epi32(packed, 3),
+            ];
+            for (i, quarter) in quarters.into_iter().enumerate().take(count.div_ceil(16)) {
+                let indexes = _mm512_add_epi32(_mm512_cvtepu8_epi32(quarter), base);
+                // SAFETY: `to` has room for 64 u32, and `16 * i` < 64.
+                unsafe { _mm512_storeu_si512(to.as_mut_ptr().add(16 * i).cast(), indexes) };
+            }
+            found_len += count;
         }
-        // SAFETY: the first `count` spare u32 were written above.
-        unsafe { out.set_len(len + count) };
+        // SAFETY: the first `found_len` spare u32 were written above.
+        unsafe { structurals.set_len(found_len) };
+        in_string == 0 && control_in_string == 0 && found_len > 0
     }
 }
 
