@@ -29,8 +29,7 @@ pub fn from_number(n: f64) -> Option<EpochMs> {
 /// Parses a timestamp string: epoch ms or seconds (integer or decimal), or ISO 8601.
 pub fn parse(s: &str) -> Option<EpochMs> {
     // The common case, Dagster's own: epoch milliseconds, digits only.
-    if (1..=15).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
-        let v = s.bytes().fold(0i64, |v, b| v * 10 + i64::from(b - b'0'));
+    if let Some(v) = digits(s.as_bytes()) {
         return Some(if v as f64 >= MS_THRESHOLD {
             v
         } else {
@@ -57,6 +56,54 @@ pub fn parse(s: &str) -> Option<EpochMs> {
         return from_number(s.parse().ok()?);
     }
     parse_iso8601(s)
+}
+
+/// The value of 1 to 15 ASCII digits; `None` for anything else. Eight
+/// digits at a time: every event's timestamp passes here.
+fn digits(s: &[u8]) -> Option<i64> {
+    let n = s.len();
+    if !(1..=15).contains(&n) {
+        return None;
+    }
+    let (Some(first), Some(last)) = (s.first_chunk::<8>(), s.last_chunk::<8>()) else {
+        // Fewer than eight, shifted in from the top: last, after zeros.
+        let lanes = s
+            .iter()
+            .fold(ZEROS, |v, &b| (v >> 8) | (u64::from(b) << 56));
+        return eight_digits(lanes).map(|v| v as i64);
+    };
+    let low = eight_digits(u64::from_le_bytes(*last))?;
+    let before = n - 8;
+    if before == 0 {
+        return Some(low as i64);
+    }
+    // The digits before the last eight: the first eight bytes moved up to
+    // drop the ones after them, zeros below.
+    let high = (u64::from_le_bytes(*first) << (8 * (8 - before))) | (ZEROS >> (8 * before));
+    Some((eight_digits(high)? * 100_000_000 + low) as i64)
+}
+
+const NIBBLES: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+/// Eight ASCII zeros, one in each byte of a `u64`.
+const ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// The value of eight ASCII digits, one in each byte of `v` (the first in
+/// the lowest), with SWAR; `None` when one is not a digit.
+fn eight_digits(v: u64) -> Option<u64> {
+    // Every byte 0x30..=0x3f, and none past 0x39 (adding 6 carries it out
+    // of the nibble; no carry crosses bytes once the first test holds).
+    if v & NIBBLES != ZEROS || (v + 0x0606_0606_0606_0606) & NIBBLES != ZEROS {
+        return None;
+    }
+    // Lemire's: pairs, then fours, then all eight (the first byte is the
+    // most significant digit).
+    let v = v - ZEROS;
+    let v = (v * 10) + (v >> 8);
+    let v = (v & 0x0000_00ff_0000_00ff)
+        .wrapping_mul(100 + (1_000_000 << 32))
+        .wrapping_add(((v >> 16) & 0x0000_00ff_0000_00ff).wrapping_mul(1 + (10_000 << 32)))
+        >> 32;
+    Some(v)
 }
 
 /// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
@@ -177,6 +224,41 @@ pub fn format_iso(ms: EpochMs) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Digits eight at a time read as a fold byte by byte reads them, and
+    /// anything with a byte that is not a digit (each byte next to the
+    /// digits' range, in each place) is not read as digits.
+    #[test]
+    fn digits_read_as_one_at_a_time() {
+        let by_fold = |s: &[u8]| {
+            ((1..=15).contains(&s.len()) && s.iter().all(u8::is_ascii_digit))
+                .then(|| s.iter().fold(0i64, |v, b| v * 10 + i64::from(b - b'0')))
+        };
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for len in 0..=17 {
+            for _ in 0..200 {
+                let mut s: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        b'0' + (seed % 10) as u8
+                    })
+                    .collect();
+                assert_eq!(digits(&s), by_fold(&s), "{s:?}");
+                if len > 0 {
+                    let at = (seed % len as u64) as usize;
+                    for bad in [b'/', b':', b'?', b' ', 0x30 + 0x80, b'-', b'.'] {
+                        let digit = std::mem::replace(&mut s[at], bad);
+                        assert_eq!(digits(&s), None, "{s:?}");
+                        s[at] = digit;
+                    }
+                }
+            }
+        }
+        assert_eq!(digits(b"999999999999999"), Some(999_999_999_999_999));
+        assert_eq!(digits(b"000000000000001"), Some(1));
+    }
 
     #[test]
     fn the_three_forms_agree() {
