@@ -11,6 +11,10 @@
 //! as a place in its file where it can ([`Archive::for_each_json`] reads it
 //! back, compact, in the order it is printed), else as a compact copy.
 //!
+//! The only `unsafe` code is in two AVX-512 kernels, each held by tests to a
+//! safe counterpart: taking whitespace out of pretty JSON (`compact`) and
+//! finding where tokens start (`structural`, against simd-json's stage 1).
+//!
 //! It does not compute figures (that is `daglog-analysis`), print anything, or
 //! know about command-line flags. Bad input never panics: each bad file is an
 //! [`Error`] naming the file and the place, and the other files are still read.
