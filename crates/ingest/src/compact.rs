@@ -252,17 +252,12 @@ mod tests {
         // Not JSON, so the state machine is all that says what is right.
         // Backslashes rare, as in real pages, and in runs.
         let alphabet = b"  \n\t\"\"ab{}:,[]";
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut random = crate::testing::random();
         for (len, rare) in (0..600).flat_map(|len| [(len, 200), (len, 3)]) {
             let json: Vec<u8> = (0..len)
-                .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    match seed % rare {
-                        0 => b'\\',
-                        r => alphabet[(r % alphabet.len() as u64) as usize],
-                    }
+                .map(|_| match random(rare) {
+                    0 => b'\\',
+                    r => alphabet[r % alphabet.len()],
                 })
                 .collect();
             let mut state = Strings::default();

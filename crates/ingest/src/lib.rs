@@ -46,6 +46,8 @@ mod scan;
 pub mod schema;
 mod structural;
 mod tape;
+#[cfg(test)]
+mod testing;
 pub mod time;
 
 pub use archive::{Archive, EventRef, FileSummary, IngestStats, LoadOptions, Run, RunMatch};

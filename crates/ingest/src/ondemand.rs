@@ -1038,13 +1038,7 @@ mod tests {
         const BYTES: &[u8] = b"{}[]:,\" \\\n0-.eE+tfnu19xl\x01\xc3\xff";
         let pages = real_pages();
         let picked: Vec<&PathBuf> = pages.iter().step_by(pages.len() / 4).take(4).collect();
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut random = move |below: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % below as u64) as usize
-        };
+        let mut random = crate::testing::random();
         let (mut accepted, mut total) = (0, 0);
         let mut stage1 = Stage1::default();
         for path in picked {

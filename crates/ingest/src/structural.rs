@@ -280,13 +280,7 @@ mod tests {
         ];
         // Rarer: one in a string makes stage 1 refuse the text.
         let controls = ["\n", "\t", "\r", "\u{1}", "\u{1f}"];
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut random = move |below: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % below as u64) as usize
-        };
+        let mut random = crate::testing::random();
         let (mut accepted, mut total) = (0, 0);
         for len in 0..400 {
             for _ in 0..8 {

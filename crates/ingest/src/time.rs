@@ -234,20 +234,13 @@ mod tests {
             ((1..=15).contains(&s.len()) && s.iter().all(u8::is_ascii_digit))
                 .then(|| s.iter().fold(0i64, |v, b| v * 10 + i64::from(b - b'0')))
         };
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut random = crate::testing::random();
         for len in 0..=17 {
             for _ in 0..200 {
-                let mut s: Vec<u8> = (0..len)
-                    .map(|_| {
-                        seed ^= seed << 13;
-                        seed ^= seed >> 7;
-                        seed ^= seed << 17;
-                        b'0' + (seed % 10) as u8
-                    })
-                    .collect();
+                let mut s: Vec<u8> = (0..len).map(|_| b'0' + random(10) as u8).collect();
                 assert_eq!(digits(&s), by_fold(&s), "{s:?}");
                 if len > 0 {
-                    let at = (seed % len as u64) as usize;
+                    let at = random(len);
                     for bad in [b'/', b':', b'?', b' ', 0x30 + 0x80, b'-', b'.'] {
                         let digit = std::mem::replace(&mut s[at], bad);
                         assert_eq!(digits(&s), None, "{s:?}");
