@@ -71,12 +71,17 @@ impl Default for Stage1 {
 }
 
 impl Stage1 {
-    /// Runs stage 1 on `padded[..len]` where it is, `padded` having
-    /// [`simd_json::INPUT_PADDING`] bytes to spare after it: [`Stage1::read`]
-    /// of those same bytes then copies nothing. Nothing is changed.
+    /// Runs simd-json's stage 1 on `padded[..len]` where it is, `padded`
+    /// having [`simd_json::INPUT_PADDING`] bytes to spare after it:
+    /// [`Stage1::read`] of those same bytes then copies nothing. Nothing is
+    /// changed. With AVX-512 it does nothing: that stage 1 reads no padding,
+    /// so the read runs it on the bytes where they are.
     pub(crate) fn run_in_place(&mut self, padded: &mut [u8], len: usize) {
         self.ran_on = None;
-        if u32::try_from(len).is_err() || padded.len() < len + simd_json::INPUT_PADDING {
+        if crate::structural::available()
+            || u32::try_from(len).is_err()
+            || padded.len() < len + simd_json::INPUT_PADDING
+        {
             return;
         }
         if self.stage1(padded, len) {
@@ -89,16 +94,9 @@ impl Stage1 {
         self.ran_on = None;
     }
 
-    /// Stage 1 on `input[..len]`; whether it accepted the text. With
-    /// AVX-512 it also finds the backslashes.
+    /// simd-json's stage 1 on `input[..len]`, and the backslashes;
+    /// whether it accepted the text.
     fn stage1(&mut self, input: &mut [u8], len: usize) -> bool {
-        if crate::structural::available() {
-            return crate::structural::find(
-                &input[..len],
-                &mut self.structurals,
-                &mut self.backslashes,
-            );
-        }
         let mut tape = self
             .tape
             .take()

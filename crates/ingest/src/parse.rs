@@ -212,8 +212,9 @@ fn reads_in_one_pass(details: bool, json: &[u8]) -> bool {
 /// Before [`parse_file`] of `buffer[..len]` (with [`PADDING`] bytes to spare
 /// after it): when the file is a page that the load will read in one pass,
 /// runs simd-json's first stage on it where it is (past a byte order mark,
-/// as the parse reads it), so that the pass copies nothing. It changes no
-/// byte; a parse that does not use it forgets it.
+/// as the parse reads it), so that the pass copies nothing; see
+/// [`ondemand::Stage1::run_in_place`]. It changes no byte; a parse that does
+/// not use it forgets it.
 pub(crate) fn run_stage1_in_place(buffer: &mut [u8], len: usize, opts: &ParseOptions) {
     let start = if buffer[..len].starts_with(BOM) {
         BOM.len()

@@ -244,8 +244,8 @@ impl Archive {
                 self.read_stretch(s.batch, s.start, &mut piece.files[s.at..s.at + s.len()])?;
             }
         }
-        // In `piece.stretches`, the one read last when one at a time.
-        let mut read: Option<usize> = None;
+        // The file whose stretch was read last, when one at a time.
+        let mut read = None;
         for (i, r) in refs.iter().enumerate() {
             if i > 0 || !first {
                 piece.text.extend_from_slice(join.between);
@@ -253,26 +253,16 @@ impl Archive {
             let batch = &self.batches[r.batch as usize];
             match batch.span(r.row as usize) {
                 Some(span) => {
-                    let stretch = if one_at_a_time {
-                        let now = match read {
-                            Some(k) if piece.stretches[k].batch == r.batch => k,
-                            _ => {
-                                let k = read.map_or(0, |k| k + 1);
-                                let s = piece.stretches[k];
-                                self.read_stretch(s.batch, s.start, &mut piece.files[..s.len()])?;
-                                read = Some(k);
-                                k
-                            }
-                        };
-                        piece.stretches[now]
-                    } else {
-                        *piece
-                            .stretches
-                            .iter()
-                            .rev()
-                            .find(|s| s.batch == r.batch)
-                            .expect("every span's file was read")
-                    };
+                    let stretch = *piece
+                        .stretches
+                        .iter()
+                        .rev()
+                        .find(|s| s.batch == r.batch)
+                        .expect("every span's file has a stretch");
+                    if one_at_a_time && read.replace(r.batch) != Some(r.batch) {
+                        let to = &mut piece.files[..stretch.len()];
+                        self.read_stretch(stretch.batch, stretch.start, to)?;
+                    }
                     let from = stretch.at + (span.start() - stretch.start) as usize;
                     let json = &piece.files[from..from + span.len()];
                     if json.first() != Some(&b'{') || json.last() != Some(&b'}') {
