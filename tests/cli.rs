@@ -24,3 +24,5 @@ mod analysis;
 mod analysis_snapshots;
 // Where output goes: pipes.
 mod output;
+// Dagster's own SQLite storage: a DAGSTER_HOME read like its exports.
+mod storage;

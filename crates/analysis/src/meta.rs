@@ -22,6 +22,9 @@ pub enum InfoSource {
     /// The `pipeline_run` of a `dagster debug export` bundle.
     #[serde(rename = "debug export")]
     DebugBundle,
+    /// A row of the `runs` table of Dagster's storage.
+    #[serde(rename = "storage")]
+    Storage,
     /// Derived from the events alone.
     #[serde(rename = "events")]
     Events,
@@ -34,6 +37,7 @@ impl InfoSource {
             InfoSource::RunJson => "run.json",
             InfoSource::RunsList => "runsOrError",
             InfoSource::DebugBundle => "debug export",
+            InfoSource::Storage => "storage",
             InfoSource::Events => "events",
         }
     }
@@ -53,6 +57,10 @@ pub struct RunInfo {
     /// it can differ from Dagster's record when the two were exported apart.
     #[serde(rename = "eventStatus", skip_serializing_if = "Option::is_none")]
     pub event_status: Option<String>,
+    /// How many of the run's events the archive holds, each counted once
+    /// (0 for a run known only from its record).
+    #[serde(rename = "eventCount")]
+    pub event_count: u64,
 }
 
 impl RunInfo {
@@ -95,7 +103,7 @@ pub fn tags_of(v: Option<&Value>) -> Vec<(String, String)> {
 fn rank(m: &RunMeta) -> (u8, f64) {
     let complete = match m.origin {
         MetaOrigin::RunOrError => 3,
-        MetaOrigin::DebugBundle => 2,
+        MetaOrigin::DebugBundle | MetaOrigin::Storage => 2,
         MetaOrigin::RunsList => 1,
     };
     let updated = ["updateTime", "endTime", "startTime"]
@@ -145,8 +153,10 @@ fn from_bundle(raw: &Value) -> Map<String, Value> {
         .and_then(|v| v.get("__enum__"))
         .and_then(Value::as_str)
         .map(|e| e.rsplit('.').next().unwrap_or(e).to_string());
+    // GraphQL leaves out Dagster's hidden tags (`.dagster/grpc_info`…).
     let tags: Vec<Value> = tags_of(raw.get("tags"))
         .into_iter()
+        .filter(|(k, _)| !k.starts_with(".dagster/"))
         .map(|(k, v)| json!({"key": k, "value": v}))
         .collect();
     let mut m = Map::new();
@@ -159,11 +169,13 @@ fn from_bundle(raw: &Value) -> Map<String, Value> {
             .unwrap_or(Value::Null),
     );
     m.insert("status".into(), status.map_or(Value::Null, Value::String));
-    // JSON is YAML, so the run config keeps its meaning in runConfigYaml.
+    // Block YAML with sorted keys, as GraphQL's runConfigYaml has it (JSON,
+    // which is YAML too, if a value cannot be written so).
     m.insert(
         "runConfigYaml".into(),
-        raw.get("run_config")
-            .map_or(Value::Null, |c| Value::String(format!("{c}\n"))),
+        raw.get("run_config").map_or(Value::Null, |c| {
+            Value::String(yaml_serde::to_string(c).unwrap_or_else(|_| format!("{c}\n")))
+        }),
     );
     m.insert("tags".into(), Value::Array(tags));
     m.insert("rootRunId".into(), s("root_run_id"));
@@ -172,6 +184,19 @@ fn from_bundle(raw: &Value) -> Map<String, Value> {
         m.insert("dagsterVersion".into(), v.clone());
     }
     m
+}
+
+/// Dagster's fields from a storage `runs` row: the serdes `run_body` as in a
+/// debug bundle, with the status column and the times the table keeps.
+fn from_storage(m: &RunMeta) -> Map<String, Value> {
+    let mut fields = from_bundle(&m.raw);
+    if let Some(status) = &m.status {
+        fields.insert("status".into(), status.clone().into());
+    }
+    for key in ["creationTime", "updateTime", "startTime", "endTime"] {
+        fields.insert(key.into(), m.raw.get(key).cloned().unwrap_or(Value::Null));
+    }
+    fields
 }
 
 /// Dagster-shaped fields derived from daglog's figures.
@@ -209,6 +234,7 @@ pub fn run_info(archive: &Archive, run_id: &str, stats: Option<&RunStats>) -> Op
 /// A run's info from its best metadata record, else from `stats`.
 fn info_from(meta: Option<&RunMeta>, stats: Option<&RunStats>) -> Option<RunInfo> {
     let event_status = stats.map(|s| s.status.as_str().to_string());
+    let event_count = stats.map_or(0, |s| s.event_count);
     match meta {
         Some(m) => {
             let (fields, source) = match m.origin {
@@ -221,17 +247,20 @@ fn info_from(meta: Option<&RunMeta>, stats: Option<&RunStats>) -> Option<RunInfo
                     InfoSource::RunsList,
                 ),
                 MetaOrigin::DebugBundle => (from_bundle(&m.raw), InfoSource::DebugBundle),
+                MetaOrigin::Storage => (from_storage(m), InfoSource::Storage),
             };
             Some(RunInfo {
                 fields,
                 source,
                 event_status,
+                event_count,
             })
         }
         None => stats.map(|s| RunInfo {
             fields: from_stats(s),
             source: InfoSource::Events,
             event_status,
+            event_count,
         }),
     }
 }

@@ -46,7 +46,7 @@ pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw, details: bool) -> Resul
     }
     let s = &archive.stats;
     let bad_lines = archive.problems.len() - s.files_failed;
-    if !archive.problems.is_empty() || s.files_ignored > 0 {
+    if !archive.problems.is_empty() || s.files_ignored > 0 || s.runless_events > 0 {
         let mut parts = vec![format!(
             "read {} file{} ({} events)",
             s.files_read,
@@ -69,6 +69,14 @@ pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw, details: bool) -> Resul
                 s.files_ignored,
                 plural(s.files_ignored),
                 if s.files_ignored == 1 { "is" } else { "are" }
+            ));
+        }
+        if s.runless_events > 0 {
+            parts.push(format!(
+                "left aside {} storage event{} that belong{} to no run (asset events from outside a run)",
+                s.runless_events,
+                plural(s.runless_events),
+                if s.runless_events == 1 { "s" } else { "" }
             ));
         }
         let _ = writeln!(err, "daglog: {}", parts.join(", "));

@@ -20,13 +20,15 @@ use rayon::prelude::*;
 
 use crate::batch::{EventBatch, EventView, FileStamp};
 use crate::discover::{
-    Candidate, DirPlace, Entry, Input, expand_input, has_export_extension, list_dir, natural_cmp,
+    Candidate, DirPlace, Entry, Input, expand_input, has_export_extension, has_non_export_extension,
+    list_dir, natural_cmp,
 };
 use crate::error::Error;
 use crate::parse::{
     FileKind, PADDING, ParseOptions, RunMeta, looks_like_export, parse_file, run_stage1_in_place,
 };
 use crate::progress::Progress;
+use crate::storage;
 
 /// Options for [`Archive::load`].
 #[derive(Debug, Clone, Default)]
@@ -90,6 +92,9 @@ pub struct IngestStats {
     pub events_read: usize,
     /// Events kept after merging.
     pub events: usize,
+    /// Distinct storage events that belong to no run (empty `run_id`):
+    /// freshness changes, materializations reported from outside a run.
+    pub runless_events: usize,
 }
 
 /// Everything read from the inputs.
@@ -125,6 +130,9 @@ thread_local! {
 pub(crate) const KEPT_BUFFER_LIMIT: usize = 64 << 20;
 
 fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
+    if !c.explicit && has_non_export_extension(&c.path) {
+        return Outcome::Ignored;
+    }
     let mut buffer = FILE_BYTES.with_borrow_mut(std::mem::take);
     // A regular file can be read again to print its events (not a pipe).
     let mut stamp = None;
@@ -151,7 +159,9 @@ fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
         Ok(len) => {
             // Still being written: not to be trusted to read the same again.
             stamp = stamp.filter(|s| s.len == len as u64);
-            if !c.explicit && !has_export_extension(&c.path) && !looks_like_export(&buffer[..len]) {
+            if storage::is_sqlite(&buffer[..len]) {
+                read_storage(c, len as u64, opts)
+            } else if !c.explicit && !has_export_extension(&c.path) && !looks_like_export(&buffer[..len]) {
                 Outcome::Ignored
             } else {
                 if buffer.len() < len + PADDING {
@@ -169,6 +179,30 @@ fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
         FILE_BYTES.set(buffer);
     }
     outcome
+}
+
+/// A SQLite file: Dagster's storage, or another database (passed over when
+/// walked, an error when named).
+fn read_storage(c: &Candidate, bytes: u64, opts: &ParseOptions) -> Outcome {
+    if c.stdin {
+        return Outcome::Failed(Error::Shape {
+            path: c.path.clone(),
+            found: "a SQLite database on standard input; name the .db file instead".into(),
+        });
+    }
+    match storage::read(&c.path, bytes, opts) {
+        Ok(storage::Storage::Read(f)) => Outcome::Parsed(f),
+        Ok(storage::Storage::Other(_)) if !c.explicit => Outcome::Ignored,
+        Ok(storage::Storage::Other(tables)) => Outcome::Failed(Error::Shape {
+            path: c.path.clone(),
+            found: format!(
+                "a SQLite database without Dagster's event_logs or runs tables (tables: {}); \
+                 give a DAGSTER_HOME, its history/ folder, runs.db or a run's .db file",
+                if tables.is_empty() { "none".to_string() } else { tables.join(", ") }
+            ),
+        }),
+        Err(e) => Outcome::Failed(e),
+    }
 }
 
 /// Reads all of `file`, `size` bytes as far as its metadata knows, into the
@@ -278,6 +312,7 @@ impl Archive {
         archive.batches.reserve_exact(outcomes.len());
         archive.files.reserve_exact(outcomes.len());
         let mut file_pages = Vec::with_capacity(outcomes.len());
+        let mut runless = foldhash::HashSet::default();
         for outcome in outcomes {
             match outcome {
                 Outcome::Ignored => archive.stats.files_ignored += 1,
@@ -298,6 +333,7 @@ impl Archive {
                     archive.stats.events_read += f.batch.len();
                     archive.problems.extend(f.problems);
                     archive.metadata.extend(f.runs);
+                    runless.extend(f.runless);
                     archive.files.push(FileSummary {
                         path: f.path,
                         kind: f.kind,
@@ -309,6 +345,7 @@ impl Archive {
                 }
             }
         }
+        archive.stats.runless_events = runless.len();
         archive.assemble(file_pages);
         Ok(archive)
     }

@@ -264,7 +264,7 @@ impl FileStamp {
 
 /// Exports of one run are merged by (time, type, step, message): a 64-bit
 /// hash stands for the message, so a load that reads no messages can merge.
-fn message_hash(message: &str) -> u64 {
+pub(crate) fn message_hash(message: &str) -> u64 {
     use std::hash::BuildHasher;
     foldhash::quality::FixedState::with_seed(0x6461_676c_6f67).hash_one(message)
 }

@@ -67,6 +67,23 @@ pub(crate) fn has_export_extension(path: &Path) -> bool {
         .is_some_and(|e| EXPORT_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
+/// Extensions of files that sit among exports but never are one: a
+/// `DAGSTER_HOME`'s compute logs (`.out`, `.err`, `.complete`), SQLite's
+/// side files, configuration, notes. A walked file with one is passed over
+/// without being read, even when its text happens to open with `{`.
+const NOT_EXPORT_EXTENSIONS: &[&str] = &[
+    "out", "err", "complete", "log", "txt", "md", "rst", "yaml", "yml", "toml", "ini", "cfg",
+    "py", "pyc", "pkl", "pickle", "csv", "tsv", "parquet", "html", "css", "js", "lock", "sh",
+    "db-wal", "db-shm", "db-journal", "sqlite-wal", "sqlite-shm", "sqlite-journal",
+];
+
+/// Whether a walked file's name says it is not an export.
+pub(crate) fn has_non_export_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| NOT_EXPORT_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
 impl Candidate {
     /// Opens the file for reading.
     pub(crate) fn open(&self) -> std::io::Result<File> {

@@ -92,6 +92,26 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A SQLite file that could not be opened or read as Dagster storage.
+    #[error("failed to read SQLite database {}: {reason}", path.display())]
+    Storage {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite said.
+        reason: String,
+    },
+    /// One row of a storage table could not be used; the other rows were.
+    #[error("bad row in {}, table {table}, id {id}: {reason}", path.display())]
+    Row {
+        /// The database file.
+        path: PathBuf,
+        /// `event_logs` or `runs`.
+        table: &'static str,
+        /// The row's `id`.
+        id: i64,
+        /// What is wrong.
+        reason: String,
+    },
     /// A file whose events are being printed could not be read again.
     #[error("failed to read {} again to print its events: {source}", path.display())]
     Reread {
@@ -121,6 +141,8 @@ impl Error {
             | Error::Shape { path, .. }
             | Error::Graphql { path, .. }
             | Error::Event { path, .. }
+            | Error::Storage { path, .. }
+            | Error::Row { path, .. }
             | Error::Reread { path, .. }
             | Error::Changed { path } => path,
         }

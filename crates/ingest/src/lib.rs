@@ -44,6 +44,7 @@ mod print;
 mod progress;
 mod scan;
 pub mod schema;
+mod storage;
 mod structural;
 mod tape;
 #[cfg(test)]

@@ -46,6 +46,8 @@ pub enum FileKind {
     RunInfo,
     /// `{"data":{"runsOrError":…}}`.
     RunList,
+    /// A SQLite database of Dagster's storage (`runs.db`, a run's shard).
+    Storage,
 }
 
 impl FileKind {
@@ -78,6 +80,9 @@ pub enum MetaOrigin {
     RunsList,
     /// The `pipeline_run` of a debug bundle.
     DebugBundle,
+    /// A row of the `runs` table of Dagster's storage (serdes `run_body`,
+    /// with the status column, the times and the tags beside it).
+    Storage,
 }
 
 /// Run-level metadata found in the archive (for `info` and `runs`).
@@ -112,6 +117,10 @@ pub struct ParsedFile {
     pub problems: Vec<Error>,
     /// Size in bytes as read (compressed size for gzip).
     pub bytes: u64,
+    /// Events that belong to no run (storage rows with an empty `run_id`:
+    /// freshness changes, materializations reported from outside a run), as
+    /// hashes of their JSON so that copies in two files count once.
+    pub runless: Vec<u64>,
 }
 
 /// Which events keep their original JSON (for `--json`/`--ndjson` output).
@@ -324,6 +333,7 @@ fn parse_plain(
         runs,
         problems,
         bytes,
+        runless: Vec::new(),
     })
 }
 

@@ -319,6 +319,7 @@ fn source_label(source: InfoSource) -> &'static str {
         InfoSource::RunJson => "from run.json",
         InfoSource::RunsList => "from a runsOrError list",
         InfoSource::DebugBundle => "from a dagster debug export",
+        InfoSource::Storage => "from Dagster's storage (runs table)",
         InfoSource::Events => "derived from events",
     }
 }
@@ -455,6 +456,7 @@ fn runs_doc(runs: &[RunInfo]) -> Document {
         ("job", Align::Left),
         ("start", Align::Left),
         ("duration", Align::Right),
+        ("events", Align::Right),
         ("source", Align::Left),
     ]);
     for info in runs {
@@ -465,6 +467,7 @@ fn runs_doc(runs: &[RunInfo]) -> Document {
             job_of(info).unwrap_or(NONE).into(),
             time(start),
             duration(span(start, end)),
+            info.event_count.to_string().into(),
             info.source.as_str().into(),
         ]);
     }
