@@ -26,3 +26,5 @@ mod analysis_snapshots;
 mod output;
 // Dagster's own SQLite storage: a DAGSTER_HOME read like its exports.
 mod storage;
+// GraphQL data without its envelope, and `dg api … --json` output.
+mod client_json;

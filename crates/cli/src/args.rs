@@ -456,9 +456,11 @@ pub(crate) struct LogsArgs {
     )]
     pub(crate) event_type: Vec<String>,
 
-    /// Only events of these steps (comma-separated or repeated, exact keys)
+    /// Only events of these steps (comma-separated or repeated, exact keys;
+    /// `--step`, as `dg api` names it, works too)
     #[arg(
         long,
+        visible_alias = "step",
         value_name = "KEY",
         value_delimiter = ',',
         help_heading = "Filters"

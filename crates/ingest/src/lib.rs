@@ -35,6 +35,7 @@ mod archive;
 mod batch;
 mod compact;
 mod debug;
+mod dg;
 mod discover;
 mod error;
 mod event;

@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use crate::batch::{EventBatch, EventView, FileSpan, FileStamp, NewEvent};
 use crate::debug;
+use crate::dg;
 use crate::error::{Error, Location};
 use crate::event::RawEvent;
 use crate::ondemand;
@@ -48,6 +49,8 @@ pub enum FileKind {
     RunList,
     /// A SQLite database of Dagster's storage (`runs.db`, a run's shard).
     Storage,
+    /// The `--json` output of `dg api run get-events` or `dg api log get`.
+    DgApi,
 }
 
 impl FileKind {
@@ -302,6 +305,7 @@ fn parse_plain(
         spans_from: stamp
             .filter(|_| u32::try_from(file.len()).is_ok())
             .map(|_| (file.len() - data.len()) as u64),
+        reshaped: None,
     };
     let parsed = p.parse_all();
     let Parser {
@@ -311,6 +315,7 @@ fn parse_plain(
         problems,
         kind,
         simd,
+        reshaped,
         ..
     } = p;
     SIMD.set(simd);
@@ -325,6 +330,13 @@ fn parse_plain(
         exact.stamp = stamp;
     }
     parsed?;
+    if let Some(page) = reshaped {
+        // Not the file's own bytes: its events keep copies of the new JSON.
+        SIMD.with_borrow_mut(|s| s.stage1.forget());
+        let mut f = parse_plain(path, &page, opts, bytes, None)?;
+        f.kind = FileKind::DgApi;
+        return Ok(f);
+    }
     Ok(ParsedFile {
         path: path.to_path_buf(),
         kind: kind.unwrap_or(FileKind::Page),
@@ -434,6 +446,8 @@ struct Parser<'p> {
     /// When the file can be read again: where `buf` starts in it. The
     /// events then keep where their JSON is instead of a copy.
     spans_from: Option<u64>,
+    /// A `dg api` event list rewritten as a GraphQL page, to be read instead.
+    reshaped: Option<Vec<u8>>,
 }
 
 /// Where an event's original JSON is in the file.
@@ -816,6 +830,7 @@ impl Parser<'_> {
             return Ok(());
         }
         if has("runOrError")
+            || has("logsForRun")
             || has("pipelineRunOrError")
             || has("runsOrError")
             || has("pipelineRunsOrError")
@@ -845,12 +860,30 @@ impl Parser<'_> {
             self.push_implicit_page(rows_start);
             return Ok(());
         }
+        if has("items") || has("logs") || (has("id") && has("created_at")) {
+            let value = self.json_value(s, e)?;
+            match value.as_object().and_then(dg::recognise) {
+                Some(dg::DgShape::Page(page)) => {
+                    self.set_kind(FileKind::DgApi);
+                    self.reshaped = Some(page);
+                    return Ok(());
+                }
+                Some(dg::DgShape::Runs(runs)) => {
+                    self.set_kind(FileKind::RunList);
+                    for r in &runs {
+                        self.push_run(r, MetaOrigin::RunsList)?;
+                    }
+                    return Ok(());
+                }
+                None => {}
+            }
+        }
         let keys: Vec<&str> = members.iter().take(6).map(|(k, _, _)| k.as_str()).collect();
         Err(self.shape(if keys.is_empty() {
             "an empty object".to_string()
         } else {
             format!(
-                "an object with keys {}{} (expected events, data.logsForRun, runOrError, runsOrError or a debug bundle)",
+                "an object with keys {}{} (expected events, data.logsForRun, logsForRun, runOrError, runsOrError, a debug bundle or `dg api … --json` output)",
                 keys.join(", "),
                 if members.len() > keys.len() { ", …" } else { "" }
             )
