@@ -27,6 +27,7 @@ use crate::error::Error;
 use crate::parse::{
     FileKind, PADDING, ParseOptions, RunMeta, looks_like_export, parse_file, run_stage1_in_place,
 };
+use crate::dump;
 use crate::progress::Progress;
 use crate::storage;
 
@@ -161,6 +162,16 @@ fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
             stamp = stamp.filter(|s| s.len == len as u64);
             if storage::is_sqlite(&buffer[..len]) {
                 read_storage(c, len as u64, opts)
+            } else if dump::is_custom_dump(&buffer[..len]) {
+                Outcome::Failed(Error::Shape {
+                    path: c.path.clone(),
+                    found: dump::CUSTOM_DUMP_ADVICE.into(),
+                })
+            } else if let Some(outcome) = (!looks_like_export(&buffer[..len]))
+                .then(|| read_dump(c, &buffer[..len], opts))
+                .flatten()
+            {
+                outcome
             } else if !c.explicit && !has_export_extension(&c.path) && !looks_like_export(&buffer[..len]) {
                 Outcome::Ignored
             } else {
@@ -202,6 +213,15 @@ fn read_storage(c: &Candidate, bytes: u64, opts: &ParseOptions) -> Outcome {
             ),
         }),
         Err(e) => Outcome::Failed(e),
+    }
+}
+
+/// A text dump of Dagster's PostgreSQL tables, or `None` when the bytes are not one.
+fn read_dump(c: &Candidate, data: &[u8], opts: &ParseOptions) -> Option<Outcome> {
+    match dump::read(&c.path, data, opts) {
+        Ok(dump::Dump::Read(f)) => Some(Outcome::Parsed(f)),
+        Ok(dump::Dump::NotADump) => None,
+        Err(e) => Some(Outcome::Failed(e)),
     }
 }
 

@@ -72,8 +72,8 @@ pub(crate) fn has_export_extension(path: &Path) -> bool {
 /// side files, configuration, notes. A walked file with one is passed over
 /// without being read, even when its text happens to open with `{`.
 const NOT_EXPORT_EXTENSIONS: &[&str] = &[
-    "out", "err", "complete", "log", "txt", "md", "rst", "yaml", "yml", "toml", "ini", "cfg",
-    "py", "pyc", "pkl", "pickle", "csv", "tsv", "parquet", "html", "css", "js", "lock", "sh",
+    "out", "err", "complete", "log", "md", "rst", "yaml", "yml", "toml", "ini", "cfg", "py",
+    "pyc", "pkl", "pickle", "parquet", "html", "css", "js", "lock", "sh",
     "db-wal", "db-shm", "db-journal", "sqlite-wal", "sqlite-shm", "sqlite-journal",
 ];
 

@@ -36,6 +36,7 @@ mod batch;
 mod compact;
 mod debug;
 mod dg;
+mod dump;
 mod discover;
 mod error;
 mod event;

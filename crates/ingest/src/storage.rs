@@ -65,36 +65,15 @@ pub(crate) fn read(path: &Path, bytes: u64, opts: &ParseOptions) -> Result<Stora
     if !has("event_logs") && !has("runs") {
         return Ok(Storage::Other(tables));
     }
-    let mut batch = EventBatch::default();
-    batch.details = opts.details;
-    let mut problems = Vec::new();
-    let mut runless = HashSet::new();
+    let mut rows = TableRows::new(path, opts);
     if has("event_logs") {
-        read_events(conn, path, opts, &mut batch, &mut problems, &mut runless)
-            .map_err(|e| fail(format!("reading table event_logs: {e}")))?;
+        read_events(conn, &mut rows).map_err(|e| fail(format!("reading table event_logs: {e}")))?;
     }
-    let runs = if has("runs") {
-        read_runs(conn, has("run_tags"), path, &mut problems)
-            .map_err(|e| fail(format!("reading table runs: {e}")))?
-    } else {
-        Vec::new()
-    };
-    let rows = 0..batch.len();
-    Ok(Storage::Read(Box::new(ParsedFile {
-        path: path.to_path_buf(),
-        kind: FileKind::Storage,
-        batch: batch.take_exact(),
-        pages: vec![PageInfo {
-            cursor: None,
-            cursor_value: None,
-            has_more: None,
-            rows,
-        }],
-        runs,
-        problems,
-        bytes,
-        runless: runless.into_iter().collect(),
-    })))
+    if has("runs") {
+        read_runs(conn, has("run_tags"), &mut rows)
+            .map_err(|e| fail(format!("reading table runs: {e}")))?;
+    }
+    Ok(Storage::Read(Box::new(rows.finish(bytes, FileKind::Storage))))
 }
 
 /// An open database, and the temporary copy it was opened from, if any.
@@ -201,56 +180,193 @@ fn cell_f64(v: ValueRef<'_>) -> Option<f64> {
     }
 }
 
-fn read_events(
-    conn: &Connection,
-    path: &Path,
-    opts: &ParseOptions,
-    batch: &mut EventBatch,
-    problems: &mut Vec<Error>,
-    runless: &mut HashSet<u64>,
-) -> rusqlite::Result<()> {
+fn read_events(conn: &Connection, rows: &mut TableRows<'_>) -> rusqlite::Result<()> {
     let columns = column_names(conn, "event_logs")?;
     let sql = format!(
         "SELECT id, {}, event FROM event_logs ORDER BY id",
         column_or_null(&columns, "run_id")
     );
     let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
-        let id: i64 = row.get(0).unwrap_or(-1);
-        let bad = |reason: String| Error::Row {
-            path: path.to_path_buf(),
-            table: "event_logs",
+    let mut result = stmt.query([])?;
+    while let Some(row) = result.next()? {
+        rows.event(EventRow {
+            id: row.get(0).unwrap_or(-1),
+            run_id: cell_str(row.get_ref(1)?),
+            event: cell_bytes(row.get_ref(2)?),
+        });
+    }
+    Ok(())
+}
+
+/// One row of `event_logs` (0.6: `event_log`), from any kind of storage.
+pub(crate) struct EventRow<'a> {
+    pub(crate) id: i64,
+    pub(crate) run_id: Option<&'a str>,
+    /// The serdes `EventLogEntry` JSON.
+    pub(crate) event: Option<&'a [u8]>,
+}
+
+/// One row of `runs`, from any kind of storage; times as float seconds.
+#[derive(Default)]
+pub(crate) struct RunRow<'a> {
+    pub(crate) id: i64,
+    pub(crate) run_id: Option<&'a str>,
+    pub(crate) pipeline_name: Option<&'a str>,
+    pub(crate) status: Option<&'a str>,
+    pub(crate) run_body: Option<&'a [u8]>,
+    pub(crate) created: Option<f64>,
+    pub(crate) updated: Option<f64>,
+    pub(crate) start: Option<f64>,
+    pub(crate) end: Option<f64>,
+}
+
+/// Rows of Dagster's storage tables turned into events and run records,
+/// whichever storage they come from (SQLite, a PostgreSQL dump).
+pub(crate) struct TableRows<'p> {
+    path: &'p Path,
+    opts: &'p ParseOptions,
+    batch: EventBatch,
+    problems: Vec<Error>,
+    runless: HashSet<u64>,
+    runs: Vec<RunMeta>,
+    tags: HashMap<String, Map<String, Value>>,
+}
+
+impl<'p> TableRows<'p> {
+    pub(crate) fn new(path: &'p Path, opts: &'p ParseOptions) -> Self {
+        let mut batch = EventBatch::default();
+        batch.details = opts.details;
+        TableRows {
+            path,
+            opts,
+            batch,
+            problems: Vec::new(),
+            runless: HashSet::new(),
+            runs: Vec::new(),
+            tags: HashMap::new(),
+        }
+    }
+
+    fn bad(&self, table: &'static str, id: i64, reason: String) -> Error {
+        Error::Row {
+            path: self.path.to_path_buf(),
+            table,
             id,
             reason,
-        };
-        let Some(text) = cell_bytes(row.get_ref(2)?) else {
-            problems.push(bad("the event column is empty".into()));
-            continue;
+        }
+    }
+
+    /// Adds one event row; rows are to come in `id` order.
+    pub(crate) fn event(&mut self, row: EventRow<'_>) {
+        let Some(text) = row.event else {
+            let e = self.bad("event_logs", row.id, "the event column is empty".into());
+            self.problems.push(e);
+            return;
         };
         let entry = match parse_python_json(text) {
             Ok(v) => v,
             Err(e) => {
-                problems.push(bad(format!("its event is not JSON: {e}")));
-                continue;
+                let e = self.bad("event_logs", row.id, format!("its event is not JSON: {e}"));
+                self.problems.push(e);
+                return;
             }
         };
-        let run_id = entry
-            .get("run_id")
-            .and_then(Value::as_str)
-            .or_else(|| cell_str(row.get_ref(1).ok()?));
+        let run_id = entry.get("run_id").and_then(Value::as_str).or(row.run_id);
         if run_id.is_none_or(str::is_empty) {
             // The same event may be in a shard and in index.db: count it once.
-            runless.insert(crate::batch::message_hash(
+            self.runless.insert(crate::batch::message_hash(
                 std::str::from_utf8(text).unwrap_or(""),
             ));
-            continue;
+            return;
         }
-        if let Err(reason) = debug::convert_entry(&entry, batch, &opts.keep_raw) {
-            problems.push(bad(reason));
+        if let Err(reason) = debug::convert_entry(&entry, &mut self.batch, &self.opts.keep_raw) {
+            let e = self.bad("event_logs", row.id, reason);
+            self.problems.push(e);
         }
     }
-    Ok(())
+
+    /// Adds one `run_tags` row.
+    pub(crate) fn tag(&mut self, run_id: &str, key: &str, value: &str) {
+        self.tags
+            .entry(run_id.to_string())
+            .or_default()
+            .insert(key.to_string(), value.into());
+    }
+
+    /// Adds one `runs` row.
+    pub(crate) fn run(&mut self, row: RunRow<'_>) {
+        let Some(run_id) = row.run_id.filter(|r| !r.is_empty()) else {
+            let e = self.bad("runs", row.id, "a run without run_id".into());
+            self.problems.push(e);
+            return;
+        };
+        let mut raw = match row.run_body.map(parse_python_json) {
+            Some(Ok(Value::Object(m))) => m,
+            Some(Ok(_)) | None => Map::new(),
+            Some(Err(e)) => {
+                let e = self.bad("runs", row.id, format!("its run_body is not JSON: {e}"));
+                self.problems.push(e);
+                Map::new()
+            }
+        };
+        raw.insert("run_id".into(), run_id.into());
+        // The columns are kept current by Dagster; the body's copies may lag.
+        let status = row.status.map(str::to_string).or_else(|| {
+            raw.get("status")
+                .and_then(|s| s.get("__enum__"))
+                .and_then(Value::as_str)
+                .map(|e| e.rsplit('.').next().unwrap_or(e).to_string())
+        });
+        let job_name = row.pipeline_name.map(str::to_string).or_else(|| {
+            raw.get("job_name")
+                .or(raw.get("pipeline_name"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+        let times = [
+            ("creationTime", row.created),
+            ("updateTime", row.updated),
+            ("startTime", row.start),
+            ("endTime", row.end),
+        ];
+        for (key, value) in times {
+            if let Some(v) = value.and_then(serde_json::Number::from_f64) {
+                raw.insert(key.into(), Value::Number(v));
+            }
+        }
+        self.runs.push(RunMeta {
+            run_id: run_id.to_string(),
+            job_name,
+            status,
+            origin: MetaOrigin::Storage,
+            raw: Value::Object(raw),
+        });
+    }
+
+    /// The file read: runs get their tags from `run_tags`.
+    pub(crate) fn finish(mut self, bytes: u64, kind: FileKind) -> ParsedFile {
+        for run in &mut self.runs {
+            if let (Some(t), Some(raw)) = (self.tags.remove(&run.run_id), run.raw.as_object_mut()) {
+                raw.insert("tags".into(), Value::Object(t));
+            }
+        }
+        let rows = 0..self.batch.len();
+        ParsedFile {
+            path: self.path.to_path_buf(),
+            kind,
+            batch: self.batch.take_exact(),
+            pages: vec![PageInfo {
+                cursor: None,
+                cursor_value: None,
+                has_more: None,
+                rows,
+            }],
+            runs: self.runs,
+            problems: self.problems,
+            bytes,
+            runless: self.runless.into_iter().collect(),
+        }
+    }
 }
 
 /// JSON as Python's `json` writes it: `NaN`, `Infinity` and `-Infinity`
@@ -309,25 +425,14 @@ fn nan_as_null(text: &[u8]) -> Option<Vec<u8>> {
     changed.then_some(out)
 }
 
-fn read_runs(
-    conn: &Connection,
-    has_tags: bool,
-    path: &Path,
-    problems: &mut Vec<Error>,
-) -> rusqlite::Result<Vec<RunMeta>> {
-    let mut tags: HashMap<String, Map<String, Value>> = HashMap::new();
+fn read_runs(conn: &Connection, has_tags: bool, rows: &mut TableRows<'_>) -> rusqlite::Result<()> {
     if has_tags {
         let mut stmt = conn.prepare("SELECT run_id, \"key\", value FROM run_tags ORDER BY id")?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let (Some(run), Some(key)) = (cell_str(row.get_ref(0)?), cell_str(row.get_ref(1)?))
-            else {
-                continue;
-            };
-            let value = cell_str(row.get_ref(2)?).unwrap_or("");
-            tags.entry(run.to_string())
-                .or_default()
-                .insert(key.to_string(), value.into());
+        let mut result = stmt.query([])?;
+        while let Some(row) = result.next()? {
+            if let (Some(run), Some(key)) = (cell_str(row.get_ref(0)?), cell_str(row.get_ref(1)?)) {
+                rows.tag(run, key, cell_str(row.get_ref(2)?).unwrap_or(""));
+            }
         }
     }
     let columns = column_names(conn, "runs")?;
@@ -342,74 +447,27 @@ fn read_runs(
         pick("end_time"),
     );
     let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query([])?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        let id: i64 = row.get(0).unwrap_or(-1);
-        let bad = |reason: String| Error::Row {
-            path: path.to_path_buf(),
-            table: "runs",
-            id,
-            reason,
-        };
-        let Some(run_id) = cell_str(row.get_ref(1)?).filter(|r| !r.is_empty()) else {
-            problems.push(bad("a run without run_id".into()));
-            continue;
-        };
-        let body = cell_bytes(row.get_ref(4)?).map(parse_python_json);
-        let mut raw = match body {
-            Some(Ok(Value::Object(m))) => m,
-            Some(Ok(_)) | None => Map::new(),
-            Some(Err(e)) => {
-                problems.push(bad(format!("its run_body is not JSON: {e}")));
-                Map::new()
-            }
-        };
-        raw.insert("run_id".into(), run_id.into());
-        // The columns are kept current by Dagster; the body's copies may lag.
-        let status = cell_str(row.get_ref(3)?)
-            .map(str::to_string)
-            .or_else(|| {
-                raw.get("status")
-                    .and_then(|s| s.get("__enum__"))
-                    .and_then(Value::as_str)
-                    .map(|e| e.rsplit('.').next().unwrap_or(e).to_string())
-            });
-        let job_name = cell_str(row.get_ref(2)?).map(str::to_string).or_else(|| {
-            raw.get("job_name")
-                .or(raw.get("pipeline_name"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        });
-        let datetime = |v: ValueRef<'_>| cell_f64(v).or_else(|| utc_datetime(cell_str(v)?));
-        let times = [
-            ("creationTime", datetime(row.get_ref(5)?)),
-            ("updateTime", datetime(row.get_ref(6)?)),
-            ("startTime", cell_f64(row.get_ref(7)?)),
-            ("endTime", cell_f64(row.get_ref(8)?)),
-        ];
-        for (key, value) in times {
-            if let Some(v) = value.and_then(serde_json::Number::from_f64) {
-                raw.insert(key.into(), Value::Number(v));
-            }
-        }
-        if let Some(t) = tags.remove(run_id) {
-            raw.insert("tags".into(), Value::Object(t));
-        }
-        out.push(RunMeta {
-            run_id: run_id.to_string(),
-            job_name,
-            status,
-            origin: MetaOrigin::Storage,
-            raw: Value::Object(raw),
+    let mut result = stmt.query([])?;
+    let datetime = |v: ValueRef<'_>| cell_f64(v).or_else(|| utc_datetime(cell_str(v)?));
+    while let Some(row) = result.next()? {
+        rows.run(RunRow {
+            id: row.get(0).unwrap_or(-1),
+            run_id: cell_str(row.get_ref(1)?),
+            pipeline_name: cell_str(row.get_ref(2)?),
+            status: cell_str(row.get_ref(3)?),
+            run_body: cell_bytes(row.get_ref(4)?),
+            created: datetime(row.get_ref(5)?),
+            updated: datetime(row.get_ref(6)?),
+            start: cell_f64(row.get_ref(7)?),
+            end: cell_f64(row.get_ref(8)?),
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// SQLAlchemy's UTC `YYYY-MM-DD HH:MM:SS.ffffff` as float epoch seconds,
 /// to the microsecond (GraphQL's `creationTime` is that float).
-fn utc_datetime(s: &str) -> Option<f64> {
+pub(crate) fn utc_datetime(s: &str) -> Option<f64> {
     let (whole, fraction) = s.trim().split_once('.').unwrap_or((s.trim(), ""));
     let seconds = time::parse_iso8601(whole)? / 1000;
     let micros = if fraction.is_empty() {
