@@ -239,12 +239,24 @@ pub(crate) fn convert_bundle(
     batch: &mut EventBatch,
     runs: &mut Vec<RunMeta>,
     keep: &KeepRaw,
+    bad_entries: &mut Vec<String>,
 ) -> Result<(), String> {
     let list = bundle
         .get("event_list")
         .and_then(Value::as_array)
         .ok_or("a debug bundle without event_list")?;
-    let events = list.iter().map(convert).collect::<Result<Vec<_>, _>>()?;
+    // A bad entry costs only itself: it is named, the others are read.
+    let mut events = Vec::with_capacity(list.len());
+    for (index, entry) in list.iter().enumerate() {
+        match convert(entry) {
+            Ok(c) => events.push(c),
+            Err(reason) => bad_entries.push(format!(
+                "event_list entry {} of {}: {reason}",
+                index + 1,
+                list.len()
+            )),
+        }
+    }
     push_all(batch, events, keep);
     if let Some(run) = bundle.get("pipeline_run").filter(|r| r.is_object()) {
         let s = |k: &str| run.get(k).and_then(Value::as_str).map(str::to_string);

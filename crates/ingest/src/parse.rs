@@ -759,9 +759,25 @@ impl Parser<'_> {
         match parsed {
             Ok(Some(Ok(()))) => Ok(()),
             _ => {
-                // Start over event by event, to name the one that is broken.
+                // Start over event by event: a bad event is named and costs
+                // only itself; the page's other events are still read.
                 self.batch.truncate(rows_start);
-                spans.iter().try_for_each(|&(a, b)| self.event(a, b))
+                for (index, &(a, b)) in spans.iter().enumerate() {
+                    match self.event(a, b) {
+                        Ok(()) => {}
+                        // The scan found the event whole: a value it cannot
+                        // take (a number out of range) spoils only this event.
+                        Err(Error::Event { path, at, reason } | Error::Json { path, at, reason }) => {
+                            self.problems.push(Error::Event {
+                                path,
+                                at,
+                                reason: format!("event {} of {}: {reason}", index + 1, spans.len()),
+                            })
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(())
             }
         }
     }
@@ -819,8 +835,22 @@ impl Parser<'_> {
             self.set_kind(FileKind::DebugBundle);
             let value = self.json_value(s, e)?;
             let rows_start = self.batch.len();
-            debug::convert_bundle(&value, &mut self.batch, &mut self.runs, &self.keep_raw)
-                .map_err(|reason| self.shape(reason))?;
+            let mut bad_entries = Vec::new();
+            debug::convert_bundle(
+                &value,
+                &mut self.batch,
+                &mut self.runs,
+                &self.keep_raw,
+                &mut bad_entries,
+            )
+            .map_err(|reason| self.shape(reason))?;
+            for reason in bad_entries {
+                self.problems.push(Error::Event {
+                    path: self.path.to_path_buf(),
+                    at: self.at(s),
+                    reason,
+                });
+            }
             self.pages.push(PageInfo {
                 cursor: None,
                 cursor_value: None,
@@ -1114,6 +1144,7 @@ impl Parser<'_> {
             reason,
         };
         let run_id = match raw.run_id {
+            Some("") => return Err(bad(self, "the event's runId is empty".into())),
             Some(r) => Cow::Borrowed(r),
             None => Cow::Owned(self.run_id_from_path().ok_or_else(|| {
                 bad(
