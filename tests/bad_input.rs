@@ -67,7 +67,7 @@ fn every_bad_file_is_named_and_the_rest_is_read() {
     daglog: error: [TMP]/python-error.json holds a GraphQL error, not events: PythonError: binascii.Error: Incorrect padding
     daglog: error: [TMP]/run-not-found.json holds a GraphQL error, not events: RunNotFoundError: Pipeline run 00000000-0000-0000-0000-000000000000 could not be found.
     daglog: error: invalid JSON in [TMP]/truncated.json at line 174, byte 6938: unexpected end of input inside a string
-    daglog: error: [TMP]/wrong-shape.json is not a Dagster export: an object with keys runId, limit, events_returned, cursor, hasMore (expected events, data.logsForRun, runOrError, runsOrError or a debug bundle)
+    daglog: error: [TMP]/wrong-shape.json is not a Dagster export: an object with keys runId, limit, events_returned, cursor, hasMore (expected events, data.logsForRun, logsForRun, runOrError, runsOrError, a debug bundle or `dg api … --json` output)
     daglog: read 1 file (81 events), skipped 6 files with errors, passed over 1 file that is not an export
     "#);
 }

@@ -28,3 +28,5 @@ mod output;
 mod storage;
 // GraphQL data without its envelope, and `dg api … --json` output.
 mod client_json;
+// PostgreSQL storage: pg_dump, \copy text and CSV of real Dagster runs.
+mod postgres;

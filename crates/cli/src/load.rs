@@ -42,7 +42,9 @@ pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw, details: bool) -> Resul
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     for problem in &archive.problems {
-        let _ = writeln!(err, "daglog: error: {problem}");
+        // File names and messages may hold control characters: never raw.
+        let line = problem.to_string();
+        let _ = writeln!(err, "daglog: error: {}", daglog_report::escape_control(&line));
     }
     let s = &archive.stats;
     let bad_lines = archive.problems.len() - s.files_failed;

@@ -506,7 +506,7 @@ impl Archive {
         });
         let mut stitched: Vec<(Vec<EventRef>, bool)> = keys
             .into_iter()
-            .map(|k| self.stitch(&by_source[k]))
+            .flat_map(|k| self.stitch(&by_source[k]))
             .collect();
         let truncated = stitched.iter().all(|(_, complete)| !complete);
         let sources = stitched.len();
@@ -527,8 +527,11 @@ impl Archive {
     }
 
     /// Orders a source's pages and drops pages fetched twice; returns the
-    /// events and whether the source reaches the end of the run's log.
-    fn stitch(&self, pages: &[SourcePage]) -> (Vec<EventRef>, bool) {
+    /// events and whether the source reaches the end of the run's log, for
+    /// each export the pages belong to: a folder can hold two exports of a
+    /// run (a snapshot taken while it ran beside the final one), told apart
+    /// by their last pages (`hasMore: false`), which the merge then unites.
+    fn stitch(&self, pages: &[SourcePage]) -> Vec<(Vec<EventRef>, bool)> {
         let mut order: Vec<&SourcePage> = pages.iter().collect();
         if order.iter().all(|p| p.cursor_value.is_some()) {
             order.sort_by(|a, b| {
@@ -548,15 +551,27 @@ impl Archive {
                 )
             });
         }
-        let complete = order.last().is_some_and(|p| p.has_more != Some(true));
-        let mut events = Vec::with_capacity(order.iter().map(|p| p.events()).sum());
-        events.extend(order.iter().flat_map(|p| {
-            p.rows.iter().cloned().flatten().map(|row| EventRef {
-                batch: p.file as u32,
-                row,
+        let chains: Vec<&[&SourcePage]> = if order.iter().all(|p| p.cursor_value.is_some()) {
+            order
+                .split_inclusive(|p| p.has_more == Some(false))
+                .collect()
+        } else {
+            vec![&order[..]]
+        };
+        chains
+            .into_iter()
+            .map(|chain| {
+                let complete = chain.last().is_some_and(|p| p.has_more != Some(true));
+                let mut events = Vec::with_capacity(chain.iter().map(|p| p.events()).sum());
+                events.extend(chain.iter().flat_map(|p| {
+                    p.rows.iter().cloned().flatten().map(|row| EventRef {
+                        batch: p.file as u32,
+                        row,
+                    })
+                }));
+                (events, complete)
             })
-        }));
-        (events, complete)
+            .collect()
     }
 
     /// Merges several exports of one run (see the module docs).

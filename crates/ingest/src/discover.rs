@@ -125,6 +125,26 @@ impl Parent {
     }
 }
 
+/// What a non-regular file is, in words.
+fn file_kind(m: &fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = m.file_type();
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    let _ = m;
+    "a special file"
+}
+
 /// What one command-line input is.
 pub(crate) fn expand_input(input: &Input) -> Result<Entry, Error> {
     match input {
@@ -144,6 +164,16 @@ pub(crate) fn expand_input(input: &Input) -> Result<Entry, Error> {
                 path: p.clone(),
                 parent: None,
             })),
+            // A FIFO, socket or device could block forever or never end.
+            Ok(m) if !m.is_file() => Err(Error::Shape {
+                path: p.clone(),
+                found: format!(
+                    "{}, not a regular file; give a file or a folder, or `-` to read standard input \
+                     (`daglog … - < {}`)",
+                    file_kind(&m),
+                    p.display()
+                ),
+            }),
             Ok(m) => Ok(Entry::File(Candidate {
                 path: p.clone(),
                 parent: None,

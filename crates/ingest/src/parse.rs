@@ -798,7 +798,17 @@ impl Parser<'_> {
                 Ok(())
             }
             b'{' => self.object_value(s, e),
-            _ => Err(self.shape("the top-level value is not an object or an array")),
+            first => Err(Error::Json {
+                path: self.path.to_path_buf(),
+                at: self.at(s),
+                reason: if s == 0 && self.buf == [GZIP_MAGIC[0]] {
+                    "a gzip file cut short after its first byte".to_string()
+                } else if first.is_ascii_graphic() {
+                    format!("the top-level value starts with {:?}, not an object or an array", first as char)
+                } else {
+                    format!("the top-level value starts with byte 0x{first:02x}, not an object or an array")
+                },
+            }),
         }
     }
 
