@@ -199,3 +199,137 @@ fn usage_errors_exit_two_and_say_what_to_do() {
         assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
     }
 }
+
+/// The `l_config_diff` page with event `index` (0-based) changed by `edit`.
+fn page_with_bad_event(edit: impl FnOnce(&mut serde_json::Value)) -> (Vec<u8>, usize) {
+    let mut page: serde_json::Value = serde_json::from_slice(&read(L_PAGE)).unwrap();
+    let events = page["events"].as_array_mut().unwrap();
+    let n = events.len();
+    edit(&mut events[3]);
+    (serde_json::to_vec_pretty(&page).unwrap(), n)
+}
+
+/// A wrong-typed field costs its event only: the event is named (file,
+/// place, index, reason), the page's other events are read, exit status 1.
+#[test]
+fn one_bad_event_costs_that_event_not_its_page() {
+    let cases: [(&str, serde_json::Value); 5] = [
+        ("timestamp", serde_json::json!({"a": 1})),
+        ("level", serde_json::Value::Null),
+        ("stepKey", serde_json::json!(["a"])),
+        ("message", serde_json::json!(5)),
+        ("runId", serde_json::json!("")),
+    ];
+    for (field, value) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let (bytes, n) = page_with_bad_event(|e| e[field] = value.clone());
+        let file = tmp.path().join("page-0001.json");
+        std::fs::write(&file, bytes).unwrap();
+        let out = run(&["logs", file.to_str().unwrap(), "--ndjson"]);
+        assert_eq!(out.status.code(), Some(1), "{field}");
+        assert_eq!(ndjson(&out).len(), n - 1, "{field}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("bad event in {}", file.display())) && err.contains(&format!("event 4 of {n}")),
+            "{field}: {err}"
+        );
+    }
+}
+
+/// A number no integer type holds (simd-json refuses the whole document).
+#[test]
+fn a_number_out_of_range_costs_its_event_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (bytes, n) = page_with_bad_event(|e| e["timestamp"] = serde_json::json!("PLACEHOLDER"));
+    let text = String::from_utf8(bytes).unwrap().replace("\"PLACEHOLDER\"", "18446744073709551616");
+    let file = tmp.path().join("page.json");
+    std::fs::write(&file, text).unwrap();
+    let out = run(&["stats", file.to_str().unwrap(), "--ndjson"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(ndjson(&out)[0]["eventCount"], (n - 1) as u64);
+}
+
+/// A debug bundle entry without a readable timestamp costs that entry only.
+#[test]
+fn one_bad_bundle_entry_costs_that_entry() {
+    use std::io::{Read, Write};
+    let bundle = "fixtures/dagster-1.13/f1_hang_terminated_multiprocess/166ed867-5a24-4afd-80fc-d7a42a0f6ed6/debug.gzip";
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(&read(bundle)[..]).read_to_end(&mut json).unwrap();
+    let mut v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let list = v["event_list"].as_array_mut().unwrap();
+    let n = list.len();
+    list[2]["timestamp"] = serde_json::json!("abc");
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("debug.gzip");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&serde_json::to_vec(&v).unwrap()).unwrap();
+    std::fs::write(&file, gz.finish().unwrap()).unwrap();
+    let out = run(&["stats", file.to_str().unwrap(), "--ndjson"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains(&format!("event_list entry 3 of {n}")), "{}", stderr(&out));
+    assert_eq!(ndjson(&out)[0]["eventCount"], (n - 1) as u64);
+}
+
+/// A FIFO named on the command line would block forever: refused at once.
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_not_waited_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("pipe.json");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let out = daglog()
+        .args(["logs", fifo.to_str().unwrap()])
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("a FIFO (named pipe), not a regular file"), "{}", stderr(&out));
+}
+
+/// A file name with control characters reaches the terminal escaped.
+#[test]
+fn control_characters_in_file_names_are_escaped_on_stderr() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("evil\u{1b}[31mred\u{7}.json");
+    std::fs::write(&file, b"{\"events\": [").unwrap();
+    let out = run(&["logs", tmp.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(err.contains("evil\\u{1b}[31mred\\u{7}.json"), "{err}");
+}
+
+/// A stray byte before the JSON and a gzip file cut after one byte are
+/// named with their place.
+#[test]
+fn a_stray_first_byte_has_a_place_and_a_true_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stray = tmp.path().join("stray.json");
+    let mut bytes = vec![0xff];
+    bytes.extend(read(L_PAGE));
+    std::fs::write(&stray, bytes).unwrap();
+    let cut = tmp.path().join("cut.json.gz");
+    std::fs::write(&cut, [0x1f]).unwrap();
+    let out = run(&["logs", stray.to_str().unwrap(), cut.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = tidy(&stderr(&out), tmp.path());
+    assert!(err.contains("invalid JSON in [TMP]/stray.json at line 1, byte 0: the top-level value starts with byte 0xff"), "{err}");
+    assert!(err.contains("invalid JSON in [TMP]/cut.json.gz at line 1, byte 0: a gzip file cut short after its first byte"), "{err}");
+}
+
+/// A snapshot taken while the run went on and the final export, saved in
+/// the same folder, are two exports: shared events count once.
+#[test]
+fn a_snapshot_and_the_final_export_in_one_folder_count_shared_events_once() {
+    let snapshot = "fixtures/dagster-1.13/f1_hang_in_progress_snapshot_multiprocess/166ed867-5a24-4afd-80fc-d7a42a0f6ed6/pages/page-0001.json";
+    let last = "fixtures/dagster-1.13/f1_hang_terminated_multiprocess/166ed867-5a24-4afd-80fc-d7a42a0f6ed6/pages/page-0001.json";
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("page-0001.json"), read(snapshot)).unwrap();
+    std::fs::write(tmp.path().join("page-0001-final.json"), read(last)).unwrap();
+    let together = run(&["stats", tmp.path().to_str().unwrap(), "--ndjson"]);
+    let alone = run(&["stats", last, "--ndjson"]);
+    assert_eq!(together.status.code(), Some(0), "{}", stderr(&together));
+    assert_eq!(ndjson(&together)[0]["eventCount"], ndjson(&alone)[0]["eventCount"]);
+}
