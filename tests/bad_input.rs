@@ -333,3 +333,21 @@ fn a_snapshot_and_the_final_export_in_one_folder_count_shared_events_once() {
     assert_eq!(together.status.code(), Some(0), "{}", stderr(&together));
     assert_eq!(ndjson(&together)[0]["eventCount"], ndjson(&alone)[0]["eventCount"]);
 }
+
+/// A gzip bomb is refused once it has decompressed far more than any export
+/// would, with the file named; memory stays bounded.
+#[test]
+fn a_gzip_bomb_is_refused_by_name() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let bomb = tmp.path().join("bomb.json.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(b"[").unwrap();
+    gz.write_all(&vec![b' '; 100 << 20]).unwrap();
+    gz.write_all(b"]").unwrap();
+    std::fs::write(&bomb, gz.finish().unwrap()).unwrap();
+    let out = run(&["logs", bomb.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = tidy(&stderr(&out), tmp.path());
+    assert!(err.contains("failed to decompress [TMP]/bomb.json.gz: it decompresses to more than 64 MB"), "{err}");
+}

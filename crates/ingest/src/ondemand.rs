@@ -559,8 +559,18 @@ impl<'a> Reader<'a> {
         let start = *self.structurals.get(self.k)? as usize;
         let mut ev = RawEvent::default();
         let mut message = Message::None;
+        // The fields kept count the first time a key is given, as on the tape.
+        let mut seen = 0u16;
         let fields = self.members(|r, key| {
-            match EventKey::of(key) {
+            let k = EventKey::of(key);
+            if k.is_kept() {
+                let bit = 1u16 << (k as u16);
+                if seen & bit != 0 {
+                    return r.skip();
+                }
+                seen |= bit;
+            }
+            match k {
                 EventKey::Typename => ev.typename = r.opt_str()?,
                 EventKey::RunId => ev.run_id = r.opt_str()?,
                 EventKey::Message => message = r.message()?,
@@ -643,6 +653,15 @@ enum EventKey {
 }
 
 impl EventKey {
+    /// Whether the pass keeps this key's value (the others are only checked).
+    #[inline(always)]
+    fn is_kept(self) -> bool {
+        !matches!(
+            self,
+            EventKey::Error | EventKey::Text | EventKey::SecondsToWait | EventKey::Other
+        )
+    }
+
     /// Which key `key` is: the length and [`head`] of each known key are
     /// compared as numbers (a `match` on byte strings calls `memcmp` for
     /// every candidate of the same length), then the bytes after the first

@@ -102,10 +102,40 @@ pub(crate) fn elements(nodes: &[Node<'_>], i: usize, what: &str) -> TapeResult<V
     Ok(out)
 }
 
+/// The event keys [`event`] keeps, each counted the first time it is given.
+const EVENT_KEYS: [&str; 17] = [
+    "__typename",
+    "runId",
+    "message",
+    "timestamp",
+    "level",
+    "stepKey",
+    "eventType",
+    "error",
+    "errorSource",
+    "markerStart",
+    "markerEnd",
+    "inputName",
+    "outputName",
+    "upstreamStepKey",
+    "upstreamOutputName",
+    "pipelineName",
+    "secondsToWait",
+];
+
 /// The event object at `i`.
 pub(crate) fn event<'a>(nodes: &[Node<'a>], i: usize) -> TapeResult<RawEvent<'a>> {
     let mut ev = RawEvent::default();
+    // A key given twice counts the first time, as a page's keys do (and as
+    // the one-pass reader must: it hands events on as it meets them).
+    let mut seen = 0u32;
     let (fields, _) = members(nodes, i, "the event", |key, v| {
+        if let Some(bit) = EVENT_KEYS.iter().position(|k| *k == key) {
+            if seen & (1 << bit) != 0 {
+                return Ok(());
+            }
+            seen |= 1 << bit;
+        }
         match key {
             "__typename" => ev.typename = opt_str(nodes, v, key)?,
             "runId" => ev.run_id = opt_str(nodes, v, key)?,
@@ -171,7 +201,7 @@ pub(crate) struct PageFields<'a> {
 /// The page object at node 0; `None` when it has no `events` array.
 pub(crate) fn page<'a>(nodes: &[Node<'a>]) -> TapeResult<Option<PageFields<'a>>> {
     let (mut events, mut cursor, mut has_more) = (None, None, None);
-    // A key given twice counts the first time, as in the careful path.
+    // A key given twice counts the first time, in the page as in its events.
     let mut seen = [false; 3];
     members(nodes, 0, "the page", |key, v| {
         let first = |i: usize, seen: &mut [bool; 3]| !std::mem::replace(&mut seen[i], true);
@@ -233,6 +263,18 @@ mod tests {
                 "the event is an array, expected an object"
             );
         });
+    }
+
+    #[test]
+    fn an_event_key_given_twice_counts_the_first_time() {
+        with_tape(
+            r#"{"runId":"a","runId":"b","level":"INFO","timestamp":"1","timestamp":{},"message":"m"}"#,
+            |nodes| {
+                let ev = event(nodes, 0).unwrap();
+                assert_eq!(ev.run_id, Some("a"));
+                assert!(ev.timestamp.is_some());
+            },
+        );
     }
 
     #[test]
