@@ -120,7 +120,7 @@ fn a_bad_ndjson_line_is_named() {
         err.starts_with("daglog: error: invalid JSON in [TMP]/events.ndjson at line 6,"),
         "{err}"
     );
-    assert!(err.contains("skipped 1 bad line"), "{err}");
+    assert!(err.contains("skipped 1 bad event"), "{err}");
 }
 
 /// Garbage of every kind gives an error, never a panic (exit 101).
@@ -350,4 +350,30 @@ fn a_gzip_bomb_is_refused_by_name() {
     assert_eq!(out.status.code(), Some(1));
     let err = tidy(&stderr(&out), tmp.path());
     assert!(err.contains("failed to decompress [TMP]/bomb.json.gz: it decompresses to more than 64 MB"), "{err}");
+}
+
+/// A page missing from the middle of an export is reported, not passed over.
+#[test]
+fn a_missing_middle_page_is_reported() {
+    let run_dir = "fixtures/dagster-1.13/j3_fanout_20_medium/282de574-f87c-45a0-b24f-9b66ce9bc3bc/pages";
+    let pages: Vec<_> = {
+        let mut p: Vec<_> = std::fs::read_dir(root().join(run_dir)).unwrap().map(|e| e.unwrap().path()).collect();
+        p.sort();
+        p
+    };
+    assert!(pages.len() >= 3, "{pages:?}");
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, page) in pages.iter().enumerate() {
+        if i != 1 {
+            std::fs::copy(page, tmp.path().join(page.file_name().unwrap())).unwrap();
+        }
+    }
+    let out = run(&["stats", tmp.path().to_str().unwrap(), "--ndjson"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = tidy(&stderr(&out), tmp.path());
+    assert!(
+        err.contains("pages seem missing from the export of run 282de574-f87c-45a0-b24f-9b66ce9bc3bc: [TMP]/page-0001.json says hasMore: true, and the next page is [TMP]/page-0003.json"),
+        "{err}"
+    );
+    assert!(err.contains("found 1 gap between pages"), "{err}");
 }

@@ -47,7 +47,13 @@ pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw, details: bool) -> Resul
         let _ = writeln!(err, "daglog: error: {}", daglog_report::escape_control(&line));
     }
     let s = &archive.stats;
-    let bad_lines = archive.problems.len() - s.files_failed;
+    let gaps = archive
+        .problems
+        .iter()
+        .filter(|p| matches!(p, daglog_ingest::Error::MissingPages { .. }))
+        .count();
+    // Bad NDJSON lines, bad events of pages and bundles, bad storage rows.
+    let bad_events = archive.problems.len() - s.files_failed - gaps;
     if !archive.problems.is_empty() || s.files_ignored > 0 || s.runless_events > 0 {
         let mut parts = vec![format!(
             "read {} file{} ({} events)",
@@ -62,8 +68,11 @@ pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw, details: bool) -> Resul
                 plural(s.files_failed)
             ));
         }
-        if bad_lines > 0 {
-            parts.push(format!("skipped {bad_lines} bad line{}", plural(bad_lines)));
+        if bad_events > 0 {
+            parts.push(format!("skipped {bad_events} bad event{}", plural(bad_events)));
+        }
+        if gaps > 0 {
+            parts.push(format!("found {gaps} gap{} between pages", plural(gaps)));
         }
         if s.files_ignored > 0 {
             parts.push(format!(

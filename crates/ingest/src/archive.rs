@@ -63,6 +63,10 @@ pub struct Run {
     /// Every source of the run ended on a page with `hasMore: true`: the
     /// export stopped before the end of the run's log.
     pub truncated: bool,
+    /// Pages that seem missing from an export of this run: the page before
+    /// the gap says `hasMore: true`, and the next page's number skips (the
+    /// files before and after the gap).
+    pub missing_pages: Vec<(PathBuf, PathBuf)>,
 }
 
 /// What was read from one file.
@@ -432,6 +436,15 @@ impl Archive {
                 .then_with(|| a.run_id.cmp(&b.run_id))
         });
         self.stats.events = kept;
+        for run in &runs {
+            for (before, after) in &run.missing_pages {
+                self.problems.push(Error::MissingPages {
+                    run_id: run.run_id.clone(),
+                    before: before.clone(),
+                    after: after.clone(),
+                });
+            }
+        }
         self.runs = runs;
     }
 
@@ -504,9 +517,10 @@ impl Archive {
             (SourceKey::File(_), SourceKey::Folder(_)) => std::cmp::Ordering::Greater,
             (SourceKey::File(x), SourceKey::File(y)) => x.cmp(y),
         });
+        let mut missing_pages = Vec::new();
         let mut stitched: Vec<(Vec<EventRef>, bool)> = keys
             .into_iter()
-            .flat_map(|k| self.stitch(&by_source[k]))
+            .flat_map(|k| self.stitch(&by_source[k], &mut missing_pages))
             .collect();
         let truncated = stitched.iter().all(|(_, complete)| !complete);
         let sources = stitched.len();
@@ -523,6 +537,7 @@ impl Archive {
             sources,
             duplicates,
             truncated,
+            missing_pages,
         }
     }
 
@@ -531,7 +546,11 @@ impl Archive {
     /// each export the pages belong to: a folder can hold two exports of a
     /// run (a snapshot taken while it ran beside the final one), told apart
     /// by their last pages (`hasMore: false`), which the merge then unites.
-    fn stitch(&self, pages: &[SourcePage]) -> Vec<(Vec<EventRef>, bool)> {
+    fn stitch(
+        &self,
+        pages: &[SourcePage],
+        missing: &mut Vec<(PathBuf, PathBuf)>,
+    ) -> Vec<(Vec<EventRef>, bool)> {
         let mut order: Vec<&SourcePage> = pages.iter().collect();
         if order.iter().all(|p| p.cursor_value.is_some()) {
             order.sort_by(|a, b| {
@@ -558,6 +577,18 @@ impl Archive {
         } else {
             vec![&order[..]]
         };
+        for chain in &chains {
+            for pair in chain.windows(2) {
+                let (before, after) = (&self.files[pair[0].file].path, &self.files[pair[1].file].path);
+                let skips = match (page_number(before), page_number(after)) {
+                    (Some(a), Some(b)) => b > a + 1,
+                    _ => false,
+                };
+                if pair[0].has_more == Some(true) && skips {
+                    missing.push((before.clone(), after.clone()));
+                }
+            }
+        }
         chains
             .into_iter()
             .map(|chain| {
@@ -613,6 +644,13 @@ impl Archive {
         }
         (merged, duplicates)
     }
+}
+
+/// The number a page file's name ends with (`page-0003.json` → 3).
+fn page_number(path: &Path) -> Option<u64> {
+    let stem = path.file_name()?.to_str()?.split('.').next()?;
+    let digits = stem.len() - stem.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    stem[stem.len() - digits..].parse().ok()
 }
 
 /// The outcome of looking a run up by id or prefix.

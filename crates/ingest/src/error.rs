@@ -112,6 +112,20 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// An export of a run lacks pages between two of its files.
+    #[error(
+        "pages seem missing from the export of run {run_id}: {} says hasMore: true, and the next page is {}; \
+         export the pages between them (logsForRun with the first one's cursor)",
+        before.display(), after.display()
+    )]
+    MissingPages {
+        /// The run.
+        run_id: String,
+        /// The page before the gap.
+        before: PathBuf,
+        /// The page after it.
+        after: PathBuf,
+    },
     /// A file whose events are being printed could not be read again.
     #[error("failed to read {} again to print its events: {source}", path.display())]
     Reread {
@@ -143,6 +157,7 @@ impl Error {
             | Error::Event { path, .. }
             | Error::Storage { path, .. }
             | Error::Row { path, .. }
+            | Error::MissingPages { before: path, .. }
             | Error::Reread { path, .. }
             | Error::Changed { path } => path,
         }
