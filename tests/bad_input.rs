@@ -215,7 +215,7 @@ fn page_with_bad_event(edit: impl FnOnce(&mut serde_json::Value)) -> (Vec<u8>, u
 fn one_bad_event_costs_that_event_not_its_page() {
     let cases: [(&str, serde_json::Value); 5] = [
         ("timestamp", serde_json::json!({"a": 1})),
-        ("level", serde_json::Value::Null),
+        ("level", serde_json::json!("NOPE")),
         ("stepKey", serde_json::json!(["a"])),
         ("message", serde_json::json!(5)),
         ("runId", serde_json::json!("")),
@@ -376,4 +376,39 @@ fn a_missing_middle_page_is_reported() {
         "{err}"
     );
     assert!(err.contains("found 1 gap between pages"), "{err}");
+}
+
+/// Events that lack `runId`, `level` or `eventType` get them from what the
+/// rest of the file says (the UI's own recordings carry only `__typename`),
+/// each inference said once per file; the figures are those of the export.
+#[test]
+fn missing_fields_are_inferred_and_said_once() {
+    let dir = "fixtures/dagster-1.13/b_module_not_found";
+    let run_dir = std::fs::read_dir(root().join(dir)).unwrap().map(|e| e.unwrap().path()).find(|p| p.join("pages").is_dir()).unwrap();
+    let page = run_dir.join("pages/page-0001.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&page).unwrap()).unwrap();
+    let events = v["events"].as_array_mut().unwrap();
+    for (i, e) in events.iter_mut().enumerate() {
+        let e = e.as_object_mut().unwrap();
+        e.remove("level");
+        e.remove("eventType");
+        // One event in three keeps its runId: the others take it from them.
+        if i % 3 != 0 {
+            e.remove("runId");
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("stripped.json");
+    std::fs::write(&file, serde_json::to_vec(&v).unwrap()).unwrap();
+    let out = run(&["stats", file.to_str().unwrap(), "--ndjson"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = tidy(&stderr(&out), tmp.path());
+    assert_eq!(err.matches("daglog: note: ").count(), 3, "{err}");
+    assert!(err.contains("events without a runId are taken as run a0e9d44b-f53b-46ee-92b7-5e1c1c268a53, from the file's other events"), "{err}");
+    assert!(err.contains("events without an eventType are typed from their __typename"), "{err}");
+    let ours = &ndjson(&out)[0];
+    let original = &ndjson(&run(&["stats", page.to_str().unwrap(), "--ndjson"]))[0];
+    for key in ["status", "eventCount", "stepsFailed", "stepsSucceeded", "startTime", "endTime", "durationMs"] {
+        assert_eq!(ours[key], original[key], "{key}");
+    }
 }

@@ -46,6 +46,9 @@ pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw, details: bool) -> Resul
         let line = problem.to_string();
         let _ = writeln!(err, "daglog: error: {}", daglog_report::escape_control(&line));
     }
+    for note in &archive.notes {
+        let _ = writeln!(err, "daglog: note: {}", daglog_report::escape_control(note));
+    }
     let s = &archive.stats;
     let gaps = archive
         .problems
@@ -53,7 +56,7 @@ pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw, details: bool) -> Resul
         .filter(|p| matches!(p, daglog_ingest::Error::MissingPages { .. }))
         .count();
     // Bad NDJSON lines, bad events of pages and bundles, bad storage rows.
-    let bad_events = archive.problems.len() - s.files_failed - gaps;
+    let bad_events = s.bad_events;
     if !archive.problems.is_empty() || s.files_ignored > 0 || s.runless_events > 0 {
         let mut parts = vec![format!(
             "read {} file{} ({} events)",

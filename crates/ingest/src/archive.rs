@@ -97,6 +97,8 @@ pub struct IngestStats {
     pub events_read: usize,
     /// Events kept after merging.
     pub events: usize,
+    /// Events (NDJSON lines, storage rows) that could not be used.
+    pub bad_events: usize,
     /// Distinct storage events that belong to no run (empty `run_id`):
     /// freshness changes, materializations reported from outside a run.
     pub runless_events: usize,
@@ -115,6 +117,8 @@ pub struct Archive {
     pub metadata: Vec<RunMeta>,
     /// Problems, in input order: skipped files and bad NDJSON lines.
     pub problems: Vec<Error>,
+    /// What was inferred for events that lack a field, once per file.
+    pub notes: Vec<String>,
     /// Counts.
     pub stats: IngestStats,
 }
@@ -358,6 +362,8 @@ impl Archive {
                     archive.problems.extend(f.problems);
                     archive.metadata.extend(f.runs);
                     runless.extend(f.runless);
+                    archive.notes.extend(f.notes);
+                    archive.stats.bad_events += f.bad_events;
                     archive.files.push(FileSummary {
                         path: f.path,
                         kind: f.kind,

@@ -26,7 +26,7 @@ use crate::error::{Error, Location};
 use crate::event::RawEvent;
 use crate::ondemand;
 use crate::scan::{self, ScanError, element_spans, for_each_member_consuming, skip_value, skip_ws};
-use crate::schema::{normalize_event_type, typename_for};
+use crate::schema::{default_level, event_type_for, normalize_event_type, typename_for};
 use crate::tape;
 
 /// What kind of export a file turned out to be.
@@ -124,6 +124,12 @@ pub struct ParsedFile {
     /// freshness changes, materializations reported from outside a run), as
     /// hashes of their JSON so that copies in two files count once.
     pub runless: Vec<u64>,
+    /// What was inferred for events that lack a field (their run, level or
+    /// type), once per file: worth saying, not an error.
+    pub notes: Vec<String>,
+    /// Events (NDJSON lines, storage rows) that could not be used, however
+    /// the problems about them were grouped.
+    pub bad_events: usize,
 }
 
 /// Which events keep their original JSON (for `--json`/`--ndjson` output).
@@ -329,8 +335,12 @@ fn parse_plain(
             .filter(|_| u32::try_from(file.len()).is_ok())
             .map(|_| (file.len() - data.len()) as u64),
         reshaped: None,
+        notes: Vec::new(),
+        noted: [false; 2],
     };
     let parsed = p.parse_all();
+    let bad_events = p.problems.len();
+    p.problems = fold_repeated_problems(p.problems);
     let Parser {
         mut batch,
         pages,
@@ -339,6 +349,7 @@ fn parse_plain(
         kind,
         simd,
         reshaped,
+        notes,
         ..
     } = p;
     SIMD.set(simd);
@@ -369,6 +380,8 @@ fn parse_plain(
         problems,
         bytes,
         runless: Vec::new(),
+        notes,
+        bad_events,
     })
 }
 
@@ -471,6 +484,10 @@ struct Parser<'p> {
     spans_from: Option<u64>,
     /// A `dg api` event list rewritten as a GraphQL page, to be read instead.
     reshaped: Option<Vec<u8>>,
+    /// What was inferred for events that lack a field, said once per file.
+    notes: Vec<String>,
+    /// Which of the notes on types and levels were given.
+    noted: [bool; 2],
 }
 
 /// Where an event's original JSON is in the file.
@@ -1136,17 +1153,44 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn run_id_from_path(&mut self) -> Option<String> {
+    /// The run of events exported without `runId`, from what the rest of
+    /// the file and its place say: the one run id the file's other events
+    /// name, the `run.json` beside it, or a folder named like a run id.
+    fn run_id_from_context(&mut self) -> Option<String> {
         if self.fallback_run_id.is_none() {
-            self.fallback_run_id = Some(
-                self.path
-                    .ancestors()
-                    .filter_map(|p| p.file_name()?.to_str())
-                    .find(|name| looks_like_run_id(name))
-                    .map(str::to_string),
-            );
+            let found = single_run_id(self.buf)
+                .map(|id| (id, "the file's other events"))
+                .or_else(|| {
+                    let dir = self.path.parent()?;
+                    [dir.join("run.json"), dir.parent()?.join("run.json")]
+                        .iter()
+                        .find_map(|p| single_run_id(&std::fs::read(p).ok()?))
+                        .map(|id| (id, "the run.json beside it"))
+                })
+                .or_else(|| {
+                    self.path
+                        .ancestors()
+                        .filter_map(|p| p.file_name()?.to_str())
+                        .find(|name| looks_like_run_id(name))
+                        .map(|id| (id.to_string(), "its folder's name"))
+                });
+            if let Some((id, from)) = &found {
+                self.notes.push(format!(
+                    "{}: events without a runId are taken as run {id}, from {from}",
+                    self.path.display()
+                ));
+            }
+            self.fallback_run_id = Some(found.map(|f| f.0));
         }
         self.fallback_run_id.clone().flatten()
+    }
+
+    /// Says once per file that a field was inferred.
+    fn note_once(&mut self, which: usize, text: &str) {
+        if !self.noted[which] {
+            self.noted[which] = true;
+            self.notes.push(format!("{}: {text}", self.path.display()));
+        }
     }
 
     fn event(&mut self, s: usize, e: usize) -> Result<(), Error> {
@@ -1179,13 +1223,21 @@ impl Parser<'_> {
         let run_id = match raw.run_id {
             Some("") => return Err(bad(self, "the event's runId is empty".into())),
             Some(r) => Cow::Borrowed(r),
-            None => Cow::Owned(self.run_id_from_path().ok_or_else(|| {
+            None => Cow::Owned(self.run_id_from_context().ok_or_else(|| {
                 bad(
                     self,
-                    "the event has no runId, and no folder of its path is named like one".into(),
+                    "the event has no runId, and neither the file's other events, a run.json \
+                     beside it nor a folder of its path names one"
+                        .into(),
                 )
             })?),
         };
+        if raw.event_type.is_none()
+            && let Some(t) = raw.typename.and_then(event_type_for)
+        {
+            raw.event_type = Some(t);
+            self.note_once(0, "events without an eventType are typed from their __typename");
+        }
         let timestamp_ms = match &raw.timestamp {
             Some(t) => t
                 .epoch_ms()
@@ -1196,7 +1248,10 @@ impl Parser<'_> {
             Some(l) => l
                 .level()
                 .ok_or_else(|| bad(self, format!("unknown level {l}")))?,
-            None => return Err(bad(self, "the event has no level".into())),
+            None => {
+                self.note_once(1, "events without a level get the one Dagster gives their event type");
+                default_level(raw.event_type.map(normalize_event_type).as_deref())
+            }
         };
         let event_type = raw.event_type.map(normalize_event_type);
         let typename = raw
@@ -1542,4 +1597,68 @@ mod tests {
         );
         assert_eq!(decode_cursor("not-a-cursor"), None);
     }
+}
+
+/// The one run id the `"runId": "…"` members of a JSON text name, if they
+/// name exactly one.
+fn single_run_id(text: &[u8]) -> Option<String> {
+    let mut found: Option<&[u8]> = None;
+    for at in memchr::memmem::find_iter(text, b"\"runId\"") {
+        let rest = &text[at + 7..];
+        let colon = skip_ws(rest, 0);
+        if rest.get(colon) != Some(&b':') {
+            continue;
+        }
+        let quote = skip_ws(rest, colon + 1);
+        if rest.get(quote) != Some(&b'"') {
+            continue;
+        }
+        let Some(len) = memchr::memchr(b'"', &rest[quote + 1..]) else {
+            continue;
+        };
+        let id = &rest[quote + 1..quote + 1 + len];
+        if id.is_empty() {
+            continue;
+        }
+        match found {
+            Some(f) if f != id => return None,
+            _ => found = Some(id),
+        }
+    }
+    found.and_then(|f| std::str::from_utf8(f).ok()).map(str::to_string)
+}
+
+/// Events of one file that are bad for the same reason (a recording whose
+/// events all lack `runId`) are said once, with how many they are and the
+/// first one's place, instead of once per event.
+fn fold_repeated_problems(problems: Vec<Error>) -> Vec<Error> {
+    if problems.len() < 3 {
+        return problems;
+    }
+    let reason_of = |e: &Error| match e {
+        Error::Event { reason, .. } => {
+            // "event 4 of 9: why" -> "why"
+            let why = reason.strip_prefix("event ").and_then(|r| r.split_once(": "));
+            Some(why.map_or(reason.as_str(), |(_, why)| why).to_string())
+        }
+        _ => None,
+    };
+    let mut out: Vec<(Error, usize)> = Vec::new();
+    for e in problems {
+        let reason = reason_of(&e);
+        match out.iter_mut().find(|(kept, _)| reason.is_some() && reason_of(kept) == reason) {
+            Some((_, n)) => *n += 1,
+            None => out.push((e, 1)),
+        }
+    }
+    out.into_iter()
+        .map(|(e, n)| match e {
+            Error::Event { path, at, reason } if n > 1 => Error::Event {
+                path,
+                at,
+                reason: format!("{reason} (and {} more events of this file alike)", n - 1),
+            },
+            e => e,
+        })
+        .collect()
 }

@@ -198,9 +198,63 @@ pub fn typename_for(event_type: Option<&str>) -> &'static str {
     }
 }
 
+/// The event type a GraphQL `__typename` stands for, for events exported
+/// without `eventType` (the UI's own recordings): the inverse of
+/// [`typename_for`], plus the `Pipeline*` names of older schemas. `None` for
+/// `LogMessageEvent` (a user's log line) and names it does not know.
+pub fn event_type_for(typename: &str) -> Option<&'static str> {
+    let legacy = match typename {
+        "PipelineStartEvent" => Some("RUN_START"),
+        "PipelineStartingEvent" => Some("RUN_STARTING"),
+        "PipelineSuccessEvent" => Some("RUN_SUCCESS"),
+        "PipelineFailureEvent" | "PipelineInitFailureEvent" => Some("RUN_FAILURE"),
+        "PipelineEnqueuedEvent" => Some("RUN_ENQUEUED"),
+        "PipelineDequeuedEvent" => Some("RUN_DEQUEUED"),
+        "PipelineCancelingEvent" => Some("RUN_CANCELING"),
+        "PipelineCanceledEvent" => Some("RUN_CANCELED"),
+        "StepMaterializationEvent" => Some("ASSET_MATERIALIZATION"),
+        _ => None,
+    };
+    legacy.or_else(|| {
+        KNOWN_EVENT_TYPES
+            .iter()
+            .copied()
+            .find(|t| typename != "UnknownEvent" && typename_for(Some(t)) == typename)
+    })
+}
+
+
+/// The level Dagster gives events of a type, for events exported without
+/// `level`: as in every real export here, failures are ERROR, the run's
+/// queueing and start-up INFO, everything else DEBUG; a user's log line
+/// (no type) is taken as INFO.
+pub fn default_level(event_type: Option<&str>) -> Level {
+    match event_type {
+        None => Level::Info,
+        Some(t) if t.ends_with("_FAILURE") || t == "HOOK_ERRORED" || t == "RUN_CANCELED" => {
+            Level::Error
+        }
+        Some("RUN_STARTING" | "RUN_ENQUEUED" | "RUN_DEQUEUED" | "RUN_CANCELING") => Level::Info,
+        Some(_) => Level::Debug,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typenames_give_back_their_event_types() {
+        for t in KNOWN_EVENT_TYPES {
+            if typename_for(Some(t)) != "UnknownEvent" {
+                assert_eq!(event_type_for(typename_for(Some(t))), Some(*t));
+            }
+        }
+        assert_eq!(event_type_for("LogMessageEvent"), None);
+        assert_eq!(event_type_for("PipelineFailureEvent"), Some("RUN_FAILURE"));
+        assert_eq!(default_level(Some("STEP_FAILURE")), Level::Error);
+        assert_eq!(default_level(Some("STEP_START")), Level::Debug);
+    }
 
     #[test]
     fn pipeline_names_become_run_names() {

@@ -362,9 +362,11 @@ impl<'p> TableRows<'p> {
                 rows,
             }],
             runs: self.runs,
-            problems: self.problems,
             bytes,
             runless: self.runless.into_iter().collect(),
+            notes: Vec::new(),
+            bad_events: self.problems.len(),
+            problems: self.problems,
         }
     }
 }
