@@ -412,3 +412,24 @@ fn missing_fields_are_inferred_and_said_once() {
         assert_eq!(ours[key], original[key], "{key}");
     }
 }
+
+/// Python's `json` writes float('nan') metadata as a bare `NaN` in debug
+/// bundles: the bundle is read, every event of it.
+#[test]
+fn nan_in_a_debug_bundle_is_read() {
+    use std::io::{Read, Write};
+    let bundle = "fixtures/dagster-1.13/f1_hang_terminated_multiprocess/166ed867-5a24-4afd-80fc-d7a42a0f6ed6/debug.gzip";
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(&read(bundle)[..]).read_to_end(&mut json).unwrap();
+    let text = String::from_utf8(json).unwrap().replacen("\"event_list\": [", "\"nan_metadata\": NaN, \"event_list\": [", 1);
+    assert!(text.contains("NaN"));
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("debug.gzip");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text.as_bytes()).unwrap();
+    std::fs::write(&file, gz.finish().unwrap()).unwrap();
+    let out = run(&["stats", file.to_str().unwrap(), "--ndjson"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let original = run(&["stats", bundle, "--ndjson"]);
+    assert_eq!(ndjson(&out)[0]["eventCount"], ndjson(&original)[0]["eventCount"]);
+}

@@ -883,7 +883,7 @@ impl Parser<'_> {
             || self.string_at(get("__class__")).as_deref() == Some("DebugRunPayload")
         {
             self.set_kind(FileKind::DebugBundle);
-            let value = self.json_value(s, e)?;
+            let value = self.python_json_value(s, e)?;
             let rows_start = self.batch.len();
             let mut bad_entries = Vec::new();
             debug::convert_bundle(
@@ -920,7 +920,7 @@ impl Parser<'_> {
         if has("dagster_event") && has("run_id") {
             // One `EventLogEntry` per line, as some export scripts write them.
             self.set_kind(FileKind::Ndjson);
-            let value = self.json_value(s, e)?;
+            let value = self.python_json_value(s, e)?;
             let rows_start = self.batch.len();
             debug::convert_entry(&value, &mut self.batch, &self.keep_raw).map_err(|reason| {
                 Error::Event {
@@ -990,6 +990,12 @@ impl Parser<'_> {
 
     fn json_value(&self, s: usize, e: usize) -> Result<serde_json::Value, Error> {
         serde_json::from_slice(&self.buf[s..e]).map_err(|err| self.serde_error(s, e, &err))
+    }
+
+    /// [`Parser::json_value`] for serdes JSON, which Python's `json` wrote:
+    /// `NaN` and `Infinity` (float metadata) read as null.
+    fn python_json_value(&self, s: usize, e: usize) -> Result<serde_json::Value, Error> {
+        crate::storage::parse_python_json(&self.buf[s..e]).map_err(|err| self.serde_error(s, e, &err))
     }
 
     fn serde_error(&self, s: usize, e: usize, err: &serde_json::Error) -> Error {
