@@ -461,3 +461,27 @@ fn report_writes_one_self_contained_html_file() {
     let o = run(&["report", "data/sample", "-o", dir.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `*_PLANNED` events name steps before the run starts: a step that was
+/// planned and never ran (the run stopped first) is no step in progress.
+#[test]
+fn planned_events_are_not_step_activity() {
+    let dir = std::fs::read_dir(root().join("fixtures/dagster-1.13/a2_success_assets_inprocess"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("pages").is_dir())
+        .unwrap();
+    let mut page: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("pages/page-0001.json")).unwrap()).unwrap();
+    // As if the run had stopped before `order_summary` started.
+    page["events"].as_array_mut().unwrap().retain(|e| {
+        e["stepKey"] != "order_summary" || e["eventType"] == "ASSET_MATERIALIZATION_PLANNED"
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("page.json");
+    std::fs::write(&file, serde_json::to_vec(&page).unwrap()).unwrap();
+    let steps = ndjson(&run(&["stats", file.to_str().unwrap(), "--steps", "--ndjson"]));
+    assert!(!steps.is_empty());
+    assert!(steps.iter().all(|s| s["stepKey"] != "order_summary"), "{steps:?}");
+    assert!(steps.iter().all(|s| s["status"] != "IN_PROGRESS"), "{steps:?}");
+}

@@ -294,7 +294,10 @@ pub(crate) fn build(archive: &Archive, runs: &[&Run]) -> PolarsResult<Frame> {
                     code
                 }
             }));
-            let step_id = ev.step_key.map(|k| {
+            // `*_PLANNED` events name a step before the run starts: they
+            // open no step, start no critical path, keep no step in progress.
+            let planned = ev.event_type.is_some_and(|t| t.ends_with("_PLANNED"));
+            let step_id = ev.step_key.filter(|_| !planned).map(|k| {
                 *ids.entry(k).or_insert_with(|| {
                     step_pass.push(StepPass {
                         run: ri as u32,
