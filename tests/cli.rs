@@ -30,3 +30,5 @@ mod storage;
 mod client_json;
 // PostgreSQL storage: pg_dump, \copy text and CSV of real Dagster runs.
 mod postgres;
+// `daglog output`: captured stdout/stderr from a DAGSTER_HOME.
+mod captured;

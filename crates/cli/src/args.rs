@@ -59,6 +59,49 @@ pub(crate) enum Command {
     /// A post-mortem report of one run or of a whole archive, as HTML, Markdown or JSON
     #[command(after_help = REPORT_EXAMPLES, long_about = REPORT_ABOUT)]
     Report(ReportArgs),
+    /// What a run's step processes printed (stdout/stderr), from a DAGSTER_HOME's compute logs
+    #[command(after_help = OUTPUT_EXAMPLES, long_about = OUTPUT_ABOUT)]
+    Output(CapturedArgs),
+}
+
+const OUTPUT_ABOUT: &str = "\
+What a run's step processes printed: Dagster's local compute log manager keeps each process's
+stdout and stderr beside its storage, in DAGSTER_HOME/storage/<runId>/compute_logs/<fileKey>.out
+and .err. The run's LOGS_CAPTURED events say which file holds which steps (one file per step and
+attempt with the multiprocess executor, one for the whole run in process). Give the DAGSTER_HOME
+(or its history/ or storage/ folder), with any exports of the same run beside it.
+
+Text is printed as captured, with control characters escaped. With several captures, each starts
+with a `==> file <==` line naming it and its steps, as `tail` does.";
+
+const OUTPUT_EXAMPLES: &str = "\
+Examples:
+  daglog output dagster_home/ --run-id a0e9d44b --step-key load_warehouse_client --stderr
+  daglog output dagster_home/ --run-id a0e9d44b               # every process of the run, both streams
+  daglog output dagster_home/ --run-id a0e9d44b --stderr | tail -20";
+
+/// `daglog output`.
+#[derive(Debug, Args)]
+pub(crate) struct CapturedArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+
+    /// The run (a unique prefix of the run id is enough); may be left out
+    /// when the archive holds a single run
+    #[arg(long, value_name = "ID", help_heading = "Selection")]
+    pub(crate) run_id: Option<String>,
+
+    /// Only the output of the processes that ran this step (`--step` works too)
+    #[arg(long, visible_alias = "step", value_name = "KEY", help_heading = "Selection")]
+    pub(crate) step_key: Option<String>,
+
+    /// Only standard output
+    #[arg(long, conflicts_with = "stderr", help_heading = "Output")]
+    pub(crate) stdout: bool,
+
+    /// Only standard error (where Dagster's own log lines and tracebacks go)
+    #[arg(long, help_heading = "Output")]
+    pub(crate) stderr: bool,
 }
 
 const REPORT_ABOUT: &str = "\

@@ -10,7 +10,7 @@ use regex::{Regex, RegexBuilder};
 use daglog_report::{CountField, Format};
 
 use crate::args::{
-    CompareArgs, CountByArg, DiagnoseArgs, FormatArg, GapsArgs, InputArgs, LogsArgs, OutputArgs,
+    CapturedArgs, CompareArgs, CountByArg, DiagnoseArgs, FormatArg, GapsArgs, InputArgs, LogsArgs, OutputArgs,
     ReportArgs, ReportFormatArg, RunArgs, RunsArgs, StatsArgs, TimelineArgs,
 };
 
@@ -458,6 +458,29 @@ impl ReportConfig {
             gap_ms: parse_duration_ms("--gap", &args.gap)?,
             format,
             output: args.output.clone(),
+        })
+    }
+}
+
+/// The checked `output` configuration.
+#[derive(Debug)]
+pub(crate) struct CapturedConfig {
+    pub(crate) input: InputConfig,
+    pub(crate) run_id: Option<String>,
+    pub(crate) step_key: Option<String>,
+    pub(crate) stdout: bool,
+    pub(crate) stderr: bool,
+}
+
+impl CapturedConfig {
+    pub(crate) fn from_args(args: &CapturedArgs) -> Result<Self> {
+        let both = !args.stdout && !args.stderr;
+        Ok(CapturedConfig {
+            input: InputConfig::from_args(&args.input)?,
+            run_id: args.run_id.clone(),
+            step_key: args.step_key.clone(),
+            stdout: args.stdout || both,
+            stderr: args.stderr || both,
         })
     }
 }

@@ -13,7 +13,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::args::{Cli, Command};
-use crate::config::{AnalysisConfig, CompareConfig, LogsConfig, ReportConfig, RunsConfig};
+use crate::config::{
+    AnalysisConfig, CapturedConfig, CompareConfig, LogsConfig, ReportConfig, RunsConfig,
+};
 use crate::load::StrictStop;
 
 // Reading an archive allocates and frees a buffer per file; glibc returns
@@ -41,6 +43,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         }
         Command::Compare(args) => commands::analysis::compare(&CompareConfig::from_args(&args)?),
         Command::Report(args) => commands::analysis::report(&ReportConfig::from_args(&args)?),
+        Command::Output(args) => commands::output::run(&CapturedConfig::from_args(&args)?),
     }
 }
 

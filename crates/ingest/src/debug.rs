@@ -170,6 +170,16 @@ fn convert(entry: &Value) -> Result<Converted<'_>, String> {
             obj.insert("secondsToWait".into(), w.into());
         }
     }
+    // Where the process's captured output is (GraphQL's LogsCapturedEvent).
+    if let Some(key) = data.and_then(|d| d.get("log_key").or(d.get("file_key"))).and_then(Value::as_str) {
+        obj.insert("fileKey".into(), key.into());
+        obj.insert("logKey".into(), key.into());
+        let steps = data.and_then(|d| d.get("step_keys")).cloned().unwrap_or(Value::Null);
+        obj.insert("stepKeys".into(), steps);
+        if let Some(pid) = entry.get("pid").filter(|p| p.is_number()) {
+            obj.insert("pid".into(), pid.clone());
+        }
+    }
     let field_count = obj.len() as u16;
     let json = serde_json::to_vec(&Value::Object(obj)).map_err(|e| e.to_string())?;
     Ok(Converted {

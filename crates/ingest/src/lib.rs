@@ -33,6 +33,7 @@
 
 mod archive;
 mod batch;
+mod captured;
 mod compact;
 mod debug;
 mod dg;
@@ -55,6 +56,7 @@ pub mod time;
 
 pub use archive::{Archive, EventRef, FileSummary, IngestStats, LoadOptions, Run, RunMatch};
 pub use batch::{DictColumn, EventBatch, EventView, StrColumn};
+pub use captured::{CapturedLog, CapturedOutput};
 pub use discover::{Input, STDIN_PATH, natural_cmp};
 pub use error::{Error, Location, Result};
 pub use event::{ErrorInfo, ErrorLink, EventDetail};

@@ -10,7 +10,7 @@ use daglog_ingest::{Archive, KeepRaw, Run};
 use crate::config::{AnalysisConfig, CompareConfig, ReportConfig, RunsConfig, UsageError};
 use crate::load::{Loaded, load, select_run};
 
-fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
+pub(crate) fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
     io::BufWriter::with_capacity(256 * 1024, io::stdout().lock())
 }
 
@@ -34,7 +34,7 @@ fn selected<'a>(archive: &'a Archive, run_id: Option<&str>) -> Result<Vec<&'a Ru
 }
 
 /// The one run a single-run command is about: `--run-id`, or the only run.
-fn single<'a>(archive: &'a Archive, run_id: Option<&str>, command: &str) -> Result<&'a Run> {
+pub(crate) fn single<'a>(archive: &'a Archive, run_id: Option<&str>, command: &str) -> Result<&'a Run> {
     if let Some(id) = run_id {
         return select_run(archive, id);
     }
