@@ -69,3 +69,23 @@ fn exports_beside_the_storage_folder_find_the_captures() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("No module named 'snowflake'"));
 }
+
+/// `diagnose` and the one-run report show the end of the root step's stderr
+/// when the archive has the compute logs; exports alone have none.
+#[test]
+fn diagnose_and_report_show_the_root_steps_stderr_tail() {
+    let out = run(&["diagnose", HOME, "--run-id", "a0e9d44b", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tail = &v["runs"][0]["capturedStderr"];
+    assert!(tail["path"].as_str().unwrap().ends_with("compute_logs/xbplpcfx.err"), "{tail}");
+    assert_eq!(tail["stepKey"], "load_warehouse_client");
+    assert_eq!(tail["lines"].as_array().unwrap().len(), 20);
+    let text = stdout(&run(&["diagnose", HOME, "--run-id", "a0e9d44b"]));
+    assert!(text.contains("Captured stderr of load_warehouse_client"), "{text}");
+    let report = stdout(&run(&["report", HOME, "--run-id", "a0e9d44b", "--format", "markdown"]));
+    assert!(report.contains("Captured stderr of load_warehouse_client"), "{report}");
+    let exports = run(&["diagnose", "fixtures/dagster-1.13/b_module_not_found", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&exports.stdout).unwrap();
+    assert!(v["runs"][0].get("capturedStderr").is_none());
+}

@@ -151,6 +151,65 @@ pub struct Diagnosis {
     pub evidence: Vec<EventSummary>,
     /// What to look at next, specific to this run.
     pub next_steps: Vec<String>,
+    /// The end of what the root step's process wrote to stderr, when the
+    /// archive has Dagster's compute logs (see [`attach_captured_stderr`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub captured_stderr: Option<CapturedTail>,
+}
+
+/// The last lines of a captured output file.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CapturedTail {
+    /// The file.
+    pub path: String,
+    /// The step whose process wrote it.
+    pub step_key: Option<String>,
+    /// Its last lines, as captured.
+    pub lines: Vec<String>,
+    /// How many lines came before them.
+    pub earlier_lines: usize,
+}
+
+/// How many lines of the root step's stderr a diagnosis shows.
+const STDERR_TAIL_LINES: usize = 20;
+
+/// Adds the tail of the root step's captured stderr to each diagnosis whose
+/// run left compute logs where `inputs` lead (the last capture of that step:
+/// its failing attempt; a run's only capture when it ran in process).
+pub fn attach_captured_stderr(
+    archive: &daglog_ingest::Archive,
+    inputs: &[daglog_ingest::Input],
+    diagnoses: &mut [Diagnosis],
+) {
+    for d in diagnoses.iter_mut().filter(|d| d.pattern.is_some()) {
+        let Some(run) = archive.runs.iter().find(|r| r.run_id == d.run_id) else {
+            continue;
+        };
+        let Ok(captured) = archive.captured_output(run, inputs) else {
+            continue;
+        };
+        let log = match &d.root_step {
+            Some(step) => captured.logs.iter().rev().find(|l| l.step_keys.contains(step)),
+            None => None,
+        }
+        .or_else(|| captured.logs.iter().rev().find(|l| l.step_keys.len() > 1));
+        let Some((log, path)) = log.and_then(|l| Some((l, l.stderr.as_ref()?))) else {
+            continue;
+        };
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let lines: Vec<&str> = text.lines().collect();
+        let from = lines.len().saturating_sub(STDERR_TAIL_LINES);
+        d.captured_stderr = Some(CapturedTail {
+            path: path.display().to_string(),
+            step_key: d.root_step.clone().filter(|s| log.step_keys.contains(s)),
+            lines: lines[from..].iter().map(|l| l.to_string()).collect(),
+            earlier_lines: from,
+        });
+    }
 }
 
 /// Dagster's wrappers around the exception that really happened.
@@ -946,6 +1005,7 @@ pub fn diagnose(
         failure_reason,
         evidence,
         next_steps,
+        captured_stderr: None,
     }
 }
 

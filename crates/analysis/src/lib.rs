@@ -46,7 +46,8 @@ pub use compare::{
     compare,
 };
 pub use diagnose::{
-    CascadeStep, Diagnosis, Pattern, RetriedStep, RootError, RootFailure, diagnose,
+    CapturedTail, CascadeStep, Diagnosis, Pattern, RetriedStep, RootError, RootFailure,
+    attach_captured_stderr, diagnose,
 };
 pub use error::{Error, Result};
 pub use meta::{InfoSource, RunInfo, best_meta, run_info, run_list, tags_of};
@@ -69,6 +70,11 @@ pub struct Analysis<'a> {
 }
 
 impl<'a> Analysis<'a> {
+    /// The archive the runs come from.
+    pub fn archive(&self) -> &'a Archive {
+        self.archive
+    }
+
     /// Builds the frame of `runs` (in that order).
     pub fn new(archive: &'a Archive, runs: Vec<&'a Run>) -> Result<Self> {
         let frame = frame::build(archive, &runs).computing("the event frame")?;

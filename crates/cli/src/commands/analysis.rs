@@ -63,6 +63,12 @@ fn analyse<'a>(archive: &'a Archive, runs: Vec<&'a Run>) -> Result<(Analysis<'a>
 
 /// Reads the inputs, takes the runs `--run-id` selects (or all), computes
 /// their figures and lets `write` print; `Ok(false)` when input was skipped.
+/// The JSON of `LOGS_CAPTURED` events, which says where each step's
+/// captured output is (a handful of events per run).
+fn captured_keys() -> KeepRaw {
+    KeepRaw::Matching(std::sync::Arc::new(|ev| ev.event_type == Some("LOGS_CAPTURED")))
+}
+
 fn on_selected_runs(
     cfg: &AnalysisConfig,
     write: impl FnOnce(&Analysis<'_>, Vec<RunStats>, &mut dyn Write) -> Result<()>,
@@ -70,7 +76,7 @@ fn on_selected_runs(
     let Loaded {
         archive,
         had_problems,
-    } = load(&cfg.input, KeepRaw::None, true)?;
+    } = load(&cfg.input, captured_keys(), true)?;
     let runs = selected(&archive, cfg.run_id.as_deref())?;
     warn_truncated(&runs);
     let (analysis, stats) = analyse(&archive, runs)?;
@@ -193,7 +199,8 @@ pub(crate) fn diagnose(cfg: &AnalysisConfig) -> Result<bool> {
     // A run named by --run-id is diagnosed whatever its status.
     let include_success = cfg.include_success || cfg.run_id.is_some();
     on_selected_runs(cfg, |analysis, stats, mut out| {
-        let diagnoses = analysis.diagnoses(&stats, cfg.gap_ms, include_success)?;
+        let mut diagnoses = analysis.diagnoses(&stats, cfg.gap_ms, include_success)?;
+        daglog_analysis::attach_captured_stderr(analysis.archive(), &cfg.input.inputs, &mut diagnoses);
         Ok(daglog_report::write_diagnoses(
             &mut out, &diagnoses, cfg.format,
         )?)
@@ -228,7 +235,7 @@ pub(crate) fn report(cfg: &ReportConfig) -> Result<bool> {
     let Loaded {
         archive,
         had_problems,
-    } = load(&cfg.input, KeepRaw::None, true)?;
+    } = load(&cfg.input, captured_keys(), true)?;
     let runs = selected(&archive, cfg.run_id.as_deref())?;
     if runs.is_empty() {
         anyhow::bail!(UsageError(
@@ -241,7 +248,12 @@ pub(crate) fn report(cfg: &ReportConfig) -> Result<bool> {
     // Written to memory first: a failed report never leaves half a file.
     let mut buf = Vec::new();
     if one {
-        let report = analysis.run_reports(stats, cfg.gap_ms)?.remove(0);
+        let mut report = analysis.run_reports(stats, cfg.gap_ms)?.remove(0);
+        daglog_analysis::attach_captured_stderr(
+            &archive,
+            &cfg.input.inputs,
+            std::slice::from_mut(&mut report.diagnosis),
+        );
         daglog_report::write_run_report(&mut buf, &report, cfg.format)?;
     } else {
         let report = analysis.archive_report(&stats, cfg.gap_ms)?;
