@@ -433,3 +433,21 @@ fn nan_in_a_debug_bundle_is_read() {
     let original = run(&["stats", bundle, "--ndjson"]);
     assert_eq!(ndjson(&out)[0]["eventCount"], ndjson(&original)[0]["eventCount"]);
 }
+
+/// A file named on the command line that is not an export is said to be
+/// what it looks like, not "invalid JSON at byte 0".
+#[test]
+fn an_explicit_non_export_is_named_for_what_it_is() {
+    let home = "fixtures/dagster-1.13-home";
+    let cases = [
+        (format!("{home}/storage/a0e9d44b-f53b-46ee-92b7-5e1c1c268a53/compute_logs/xbplpcfx.err"), "a Dagster compute log"),
+        (format!("{home}/storage/raw_orders"), "a pickled Python object"),
+        (format!("{home}/dagster.yaml"), "YAML (Dagster's dagster.yaml or workspace.yaml?)"),
+    ];
+    for (file, what) in cases {
+        let out = run(&["logs", &file]);
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        let err = stderr(&out);
+        assert!(err.contains(&format!("{file} is not a Dagster export: {what}")), "{err}");
+    }
+}

@@ -20,6 +20,7 @@ use rayon::prelude::*;
 
 use crate::batch::{EventBatch, EventView, FileStamp};
 use crate::discover::{
+    self,
     Candidate, DirPlace, Entry, Input, expand_input, has_export_extension, has_non_export_extension,
     list_dir, natural_cmp,
 };
@@ -180,6 +181,14 @@ fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
                 .flatten()
             {
                 outcome
+            } else if let Some(what) = (c.explicit && !looks_like_export(&buffer[..len]))
+                .then(|| discover::what_it_looks_like(&c.path, &buffer[..len]))
+                .flatten()
+            {
+                Outcome::Failed(Error::Shape {
+                    path: c.path.clone(),
+                    found: what,
+                })
             } else if !c.explicit && !has_export_extension(&c.path) && !looks_like_export(&buffer[..len]) {
                 Outcome::Ignored
             } else {

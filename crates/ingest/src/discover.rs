@@ -84,6 +84,41 @@ pub(crate) fn has_non_export_extension(path: &Path) -> bool {
         .is_some_and(|e| NOT_EXPORT_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
+/// What a file named on the command line that is not an export looks like,
+/// when it is something a `DAGSTER_HOME` or a project holds: said instead of
+/// a JSON error at byte 0. `None` for anything else (a broken export keeps
+/// its JSON error and place).
+pub(crate) fn what_it_looks_like(path: &Path, head: &[u8]) -> Option<String> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let in_compute_logs = path.components().any(|c| c.as_os_str() == "compute_logs");
+    let text = std::str::from_utf8(&head[..head.len().min(4096)]).ok();
+    let dagster_log_line = text.is_some_and(|t| t.contains(" - dagster - "));
+    Some(match ext.as_str() {
+        "out" | "err" if in_compute_logs || dagster_log_line => {
+            "a Dagster compute log (what a step process printed), not an export; \
+             `daglog output DAGSTER_HOME --run-id …` prints these"
+                .to_string()
+        }
+        "complete" if in_compute_logs => {
+            "the marker Dagster leaves when a compute log is complete, not an export".to_string()
+        }
+        "yaml" | "yml" => "YAML (Dagster's dagster.yaml or workspace.yaml?), not an export".to_string(),
+        _ if head.first() == Some(&0x80) && head.get(1).is_some_and(|v| (2..=5).contains(v)) => {
+            "a pickled Python object (an IO manager's stored output), not an export".to_string()
+        }
+        _ if dagster_log_line => {
+            "Dagster's log text (a compute log or a terminal capture), not an export; \
+             export the run's events (logsForRun) or give the DAGSTER_HOME"
+                .to_string()
+        }
+        _ if has_non_export_extension(path) => match text {
+            Some(_) => format!("a .{ext} text file, not an export"),
+            None => format!("a .{ext} file of binary data, not an export"),
+        },
+        _ => return None,
+    })
+}
+
 impl Candidate {
     /// Opens the file for reading.
     pub(crate) fn open(&self) -> std::io::Result<File> {
