@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 // Run ids and paths are hashed for every page and duplicate: a fast hasher.
 use foldhash::{HashMap, HashMapExt};
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -151,15 +151,36 @@ fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
         std::io::stdin()
             .lock()
             .read_to_end(&mut buffer)
-            .map(|_| buffer.len())
+            .map(|_| Some(buffer.len()))
     } else {
         c.open().and_then(|mut f| {
             let meta = f.metadata()?;
             if meta.is_file() {
                 stamp = Some(FileStamp::of(&meta));
             }
-            read_whole(&mut f, meta.len(), &mut buffer)
+            // A storage database is read by SQLite, not into memory first: a
+            // file not named like an export is opened with a look at its header.
+            if !has_export_extension(&c.path) {
+                let mut head = [0u8; 16];
+                let n = read_head(&mut f, &mut head)?;
+                if storage::is_sqlite(&head[..n]) {
+                    return Ok(None);
+                }
+                f.rewind()?;
+            }
+            read_whole(&mut f, meta.len(), &mut buffer).map(Some)
         })
+    };
+    let read = match read {
+        Ok(None) => {
+            let size = std::fs::metadata(&c.path).map_or(0, |m| m.len());
+            if buffer.capacity() <= KEPT_BUFFER_LIMIT {
+                FILE_BYTES.set(buffer);
+            }
+            return read_storage(c, size, opts);
+        }
+        Ok(Some(len)) => Ok(len),
+        Err(e) => Err(e),
     };
     let outcome = match read {
         Err(source) => Outcome::Failed(Error::Read {
@@ -240,6 +261,20 @@ fn read_dump(c: &Candidate, data: &[u8], opts: &ParseOptions) -> Option<Outcome>
         Ok(dump::Dump::NotADump) => None,
         Err(e) => Some(Outcome::Failed(e)),
     }
+}
+
+/// Reads up to `head.len()` bytes from the start of `file`.
+fn read_head(file: &mut std::fs::File, head: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < head.len() {
+        match file.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// Reads all of `file`, `size` bytes as far as its metadata knows, into the

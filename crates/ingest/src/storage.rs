@@ -263,15 +263,27 @@ impl<'p> TableRows<'p> {
             self.problems.push(e);
             return;
         };
-        let entry = match parse_python_json(text) {
-            Ok(v) => v,
+        // Python's json writes float('nan') metadata as a bare NaN.
+        let fixed;
+        let parsed = match debug::Entry::from_slice(text) {
+            Ok(entry) => Ok(entry),
+            Err(first) => match nan_as_null(text) {
+                Some(f) => {
+                    fixed = f;
+                    debug::Entry::from_slice(&fixed).map_err(|_| first)
+                }
+                None => Err(first),
+            },
+        };
+        let entry = match parsed {
+            Ok(entry) => entry,
             Err(e) => {
                 let e = self.bad("event_logs", row.id, format!("its event is not JSON: {e}"));
                 self.problems.push(e);
                 return;
             }
         };
-        let run_id = entry.get("run_id").and_then(Value::as_str).or(row.run_id);
+        let run_id = entry.run_id().or(row.run_id);
         if run_id.is_none_or(str::is_empty) {
             // The same event may be in a shard and in index.db: count it once.
             self.runless.insert(crate::batch::message_hash(
@@ -279,7 +291,7 @@ impl<'p> TableRows<'p> {
             ));
             return;
         }
-        if let Err(reason) = debug::convert_entry(&entry, &mut self.batch, &self.opts.keep_raw) {
+        if let Err(reason) = debug::push_entry(&entry, &mut self.batch, &self.opts.keep_raw) {
             let e = self.bad("event_logs", row.id, reason);
             self.problems.push(e);
         }
