@@ -62,36 +62,41 @@ fn page(events: Vec<Value>, cursor: Option<&Value>, has_more: Option<&Value>) ->
 
 /// One `RunEvent` with GraphQL's field names.
 fn event(item: &Value) -> Value {
-    let mut out = Map::new();
-    for (from, to) in [
-        ("run_id", "runId"),
-        ("message", "message"),
-        ("timestamp", "timestamp"),
-        ("level", "level"),
-        ("step_key", "stepKey"),
-        ("event_type", "eventType"),
-        ("error", "error"),
-    ] {
-        if let Some(v) = item.get(from) {
-            out.insert(to.into(), v.clone());
-        }
-    }
-    Value::Object(out)
+    renamed(
+        item,
+        &[
+            ("run_id", "runId"),
+            ("message", "message"),
+            ("timestamp", "timestamp"),
+            ("level", "level"),
+            ("step_key", "stepKey"),
+            ("event_type", "eventType"),
+            ("error", "error"),
+        ],
+    )
 }
 
 /// One `DgApiRun` with GraphQL's field names.
 fn run(item: &Value) -> Value {
+    renamed(
+        item,
+        &[
+            ("id", "runId"),
+            ("status", "status"),
+            ("job_name", "jobName"),
+            ("created_at", "creationTime"),
+            ("started_at", "startTime"),
+            ("ended_at", "endTime"),
+        ],
+    )
+}
+
+/// The fields of `item` that `names` lists, under their new names.
+fn renamed(item: &Value, names: &[(&str, &str)]) -> Value {
     let mut out = Map::new();
-    for (from, to) in [
-        ("id", "runId"),
-        ("status", "status"),
-        ("job_name", "jobName"),
-        ("created_at", "creationTime"),
-        ("started_at", "startTime"),
-        ("ended_at", "endTime"),
-    ] {
+    for (from, to) in names {
         if let Some(v) = item.get(from) {
-            out.insert(to.into(), v.clone());
+            out.insert((*to).into(), v.clone());
         }
     }
     Value::Object(out)
