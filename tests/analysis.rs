@@ -480,8 +480,19 @@ fn planned_events_are_not_step_activity() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("page.json");
     std::fs::write(&file, serde_json::to_vec(&page).unwrap()).unwrap();
-    let steps = ndjson(&run(&["stats", file.to_str().unwrap(), "--steps", "--ndjson"]));
+    let steps = ndjson(&run(&[
+        "stats",
+        file.to_str().unwrap(),
+        "--steps",
+        "--ndjson",
+    ]));
     assert!(!steps.is_empty());
-    assert!(steps.iter().all(|s| s["stepKey"] != "order_summary"), "{steps:?}");
-    assert!(steps.iter().all(|s| s["status"] != "IN_PROGRESS"), "{steps:?}");
+    assert!(
+        steps.iter().all(|s| s["stepKey"] != "order_summary"),
+        "{steps:?}"
+    );
+    assert!(
+        steps.iter().all(|s| s["status"] != "IN_PROGRESS"),
+        "{steps:?}"
+    );
 }

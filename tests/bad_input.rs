@@ -230,7 +230,8 @@ fn one_bad_event_costs_that_event_not_its_page() {
         assert_eq!(ndjson(&out).len(), n - 1, "{field}");
         let err = stderr(&out);
         assert!(
-            err.contains(&format!("bad event in {}", file.display())) && err.contains(&format!("event 4 of {n}")),
+            err.contains(&format!("bad event in {}", file.display()))
+                && err.contains(&format!("event 4 of {n}")),
             "{field}: {err}"
         );
     }
@@ -241,7 +242,9 @@ fn one_bad_event_costs_that_event_not_its_page() {
 fn a_number_out_of_range_costs_its_event_only() {
     let tmp = tempfile::tempdir().unwrap();
     let (bytes, n) = page_with_bad_event(|e| e["timestamp"] = serde_json::json!("PLACEHOLDER"));
-    let text = String::from_utf8(bytes).unwrap().replace("\"PLACEHOLDER\"", "18446744073709551616");
+    let text = String::from_utf8(bytes)
+        .unwrap()
+        .replace("\"PLACEHOLDER\"", "18446744073709551616");
     let file = tmp.path().join("page.json");
     std::fs::write(&file, text).unwrap();
     let out = run(&["stats", file.to_str().unwrap(), "--ndjson"]);
@@ -255,7 +258,9 @@ fn one_bad_bundle_entry_costs_that_entry() {
     use std::io::{Read, Write};
     let bundle = "fixtures/dagster-1.13/f1_hang_terminated_multiprocess/166ed867-5a24-4afd-80fc-d7a42a0f6ed6/debug.gzip";
     let mut json = Vec::new();
-    flate2::read::GzDecoder::new(&read(bundle)[..]).read_to_end(&mut json).unwrap();
+    flate2::read::GzDecoder::new(&read(bundle)[..])
+        .read_to_end(&mut json)
+        .unwrap();
     let mut v: serde_json::Value = serde_json::from_slice(&json).unwrap();
     let list = v["event_list"].as_array_mut().unwrap();
     let n = list.len();
@@ -267,7 +272,11 @@ fn one_bad_bundle_entry_costs_that_entry() {
     std::fs::write(&file, gz.finish().unwrap()).unwrap();
     let out = run(&["stats", file.to_str().unwrap(), "--ndjson"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains(&format!("event_list entry 3 of {n}")), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("event_list entry 3 of {n}")),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(ndjson(&out)[0]["eventCount"], (n - 1) as u64);
 }
 
@@ -277,7 +286,10 @@ fn one_bad_bundle_entry_costs_that_entry() {
 fn a_fifo_is_refused_not_waited_on() {
     let tmp = tempfile::tempdir().unwrap();
     let fifo = tmp.path().join("pipe.json");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
     assert!(made.success());
     let out = daglog()
         .args(["logs", fifo.to_str().unwrap()])
@@ -285,7 +297,11 @@ fn a_fifo_is_refused_not_waited_on() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("a FIFO (named pipe), not a regular file"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("a FIFO (named pipe), not a regular file"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// A file name with control characters reaches the terminal escaped.
@@ -331,7 +347,10 @@ fn a_snapshot_and_the_final_export_in_one_folder_count_shared_events_once() {
     let together = run(&["stats", tmp.path().to_str().unwrap(), "--ndjson"]);
     let alone = run(&["stats", last, "--ndjson"]);
     assert_eq!(together.status.code(), Some(0), "{}", stderr(&together));
-    assert_eq!(ndjson(&together)[0]["eventCount"], ndjson(&alone)[0]["eventCount"]);
+    assert_eq!(
+        ndjson(&together)[0]["eventCount"],
+        ndjson(&alone)[0]["eventCount"]
+    );
 }
 
 /// A gzip bomb is refused once it has decompressed far more than any export
@@ -349,15 +368,22 @@ fn a_gzip_bomb_is_refused_by_name() {
     let out = run(&["logs", bomb.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = tidy(&stderr(&out), tmp.path());
-    assert!(err.contains("failed to decompress [TMP]/bomb.json.gz: it decompresses to more than 64 MB"), "{err}");
+    assert!(
+        err.contains("failed to decompress [TMP]/bomb.json.gz: it decompresses to more than 64 MB"),
+        "{err}"
+    );
 }
 
 /// A page missing from the middle of an export is reported, not passed over.
 #[test]
 fn a_missing_middle_page_is_reported() {
-    let run_dir = "fixtures/dagster-1.13/j3_fanout_20_medium/282de574-f87c-45a0-b24f-9b66ce9bc3bc/pages";
+    let run_dir =
+        "fixtures/dagster-1.13/j3_fanout_20_medium/282de574-f87c-45a0-b24f-9b66ce9bc3bc/pages";
     let pages: Vec<_> = {
-        let mut p: Vec<_> = std::fs::read_dir(root().join(run_dir)).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut p: Vec<_> = std::fs::read_dir(root().join(run_dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         p.sort();
         p
     };
@@ -384,7 +410,11 @@ fn a_missing_middle_page_is_reported() {
 #[test]
 fn missing_fields_are_inferred_and_said_once() {
     let dir = "fixtures/dagster-1.13/b_module_not_found";
-    let run_dir = std::fs::read_dir(root().join(dir)).unwrap().map(|e| e.unwrap().path()).find(|p| p.join("pages").is_dir()).unwrap();
+    let run_dir = std::fs::read_dir(root().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("pages").is_dir())
+        .unwrap();
     let page = run_dir.join("pages/page-0001.json");
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&page).unwrap()).unwrap();
     let events = v["events"].as_array_mut().unwrap();
@@ -405,10 +435,21 @@ fn missing_fields_are_inferred_and_said_once() {
     let err = tidy(&stderr(&out), tmp.path());
     assert_eq!(err.matches("daglog: note: ").count(), 3, "{err}");
     assert!(err.contains("events without a runId are taken as run a0e9d44b-f53b-46ee-92b7-5e1c1c268a53, from the file's other events"), "{err}");
-    assert!(err.contains("events without an eventType are typed from their __typename"), "{err}");
+    assert!(
+        err.contains("events without an eventType are typed from their __typename"),
+        "{err}"
+    );
     let ours = &ndjson(&out)[0];
     let original = &ndjson(&run(&["stats", page.to_str().unwrap(), "--ndjson"]))[0];
-    for key in ["status", "eventCount", "stepsFailed", "stepsSucceeded", "startTime", "endTime", "durationMs"] {
+    for key in [
+        "status",
+        "eventCount",
+        "stepsFailed",
+        "stepsSucceeded",
+        "startTime",
+        "endTime",
+        "durationMs",
+    ] {
         assert_eq!(ours[key], original[key], "{key}");
     }
 }
@@ -420,8 +461,14 @@ fn nan_in_a_debug_bundle_is_read() {
     use std::io::{Read, Write};
     let bundle = "fixtures/dagster-1.13/f1_hang_terminated_multiprocess/166ed867-5a24-4afd-80fc-d7a42a0f6ed6/debug.gzip";
     let mut json = Vec::new();
-    flate2::read::GzDecoder::new(&read(bundle)[..]).read_to_end(&mut json).unwrap();
-    let text = String::from_utf8(json).unwrap().replacen("\"event_list\": [", "\"nan_metadata\": NaN, \"event_list\": [", 1);
+    flate2::read::GzDecoder::new(&read(bundle)[..])
+        .read_to_end(&mut json)
+        .unwrap();
+    let text = String::from_utf8(json).unwrap().replacen(
+        "\"event_list\": [",
+        "\"nan_metadata\": NaN, \"event_list\": [",
+        1,
+    );
     assert!(text.contains("NaN"));
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("debug.gzip");
@@ -431,7 +478,10 @@ fn nan_in_a_debug_bundle_is_read() {
     let out = run(&["stats", file.to_str().unwrap(), "--ndjson"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let original = run(&["stats", bundle, "--ndjson"]);
-    assert_eq!(ndjson(&out)[0]["eventCount"], ndjson(&original)[0]["eventCount"]);
+    assert_eq!(
+        ndjson(&out)[0]["eventCount"],
+        ndjson(&original)[0]["eventCount"]
+    );
 }
 
 /// A file named on the command line that is not an export is said to be
@@ -440,14 +490,28 @@ fn nan_in_a_debug_bundle_is_read() {
 fn an_explicit_non_export_is_named_for_what_it_is() {
     let home = "fixtures/dagster-1.13-home";
     let cases = [
-        (format!("{home}/storage/a0e9d44b-f53b-46ee-92b7-5e1c1c268a53/compute_logs/xbplpcfx.err"), "a Dagster compute log"),
-        (format!("{home}/storage/raw_orders"), "a pickled Python object"),
-        (format!("{home}/dagster.yaml"), "YAML (Dagster's dagster.yaml or workspace.yaml?)"),
+        (
+            format!(
+                "{home}/storage/a0e9d44b-f53b-46ee-92b7-5e1c1c268a53/compute_logs/xbplpcfx.err"
+            ),
+            "a Dagster compute log",
+        ),
+        (
+            format!("{home}/storage/raw_orders"),
+            "a pickled Python object",
+        ),
+        (
+            format!("{home}/dagster.yaml"),
+            "YAML (Dagster's dagster.yaml or workspace.yaml?)",
+        ),
     ];
     for (file, what) in cases {
         let out = run(&["logs", &file]);
         assert_eq!(out.status.code(), Some(1), "{file}");
         let err = stderr(&out);
-        assert!(err.contains(&format!("{file} is not a Dagster export: {what}")), "{err}");
+        assert!(
+            err.contains(&format!("{file} is not a Dagster export: {what}")),
+            "{err}"
+        );
     }
 }

@@ -7,14 +7,27 @@ const HOME: &str = "fixtures/dagster-1.13-home";
 
 #[test]
 fn the_failing_steps_stderr_holds_its_traceback() {
-    let out = run(&["output", HOME, "--run-id", "a0e9d44b", "--step-key", "load_warehouse_client", "--stderr"]);
+    let out = run(&[
+        "output",
+        HOME,
+        "--run-id",
+        "a0e9d44b",
+        "--step-key",
+        "load_warehouse_client",
+        "--stderr",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     // One file: no header, the text as captured.
     assert!(!text.contains("==>"), "{text}");
-    assert!(text.contains("ModuleNotFoundError: No module named 'snowflake'"), "{text}");
+    assert!(
+        text.contains("ModuleNotFoundError: No module named 'snowflake'"),
+        "{text}"
+    );
     let expected = std::fs::read_to_string(
-        crate::common::root().join(HOME).join("storage/a0e9d44b-f53b-46ee-92b7-5e1c1c268a53/compute_logs/xbplpcfx.err"),
+        crate::common::root()
+            .join(HOME)
+            .join("storage/a0e9d44b-f53b-46ee-92b7-5e1c1c268a53/compute_logs/xbplpcfx.err"),
     )
     .unwrap();
     assert_eq!(text, expected);
@@ -44,15 +57,33 @@ fn every_process_of_a_run_with_headers_and_attempts() {
 fn output_snapshots() {
     insta::assert_snapshot!(
         "output_stdout_one_step",
-        render(&run(&["output", HOME, "--run-id", "27a22958", "--step", "extract_orders", "--stdout"]))
+        render(&run(&[
+            "output",
+            HOME,
+            "--run-id",
+            "27a22958",
+            "--step",
+            "extract_orders",
+            "--stdout"
+        ]))
     );
     insta::assert_snapshot!(
         "output_unknown_step",
-        render(&run(&["output", HOME, "--run-id", "a0e9d44b", "--step-key", "load_warehouse"]))
+        render(&run(&[
+            "output",
+            HOME,
+            "--run-id",
+            "a0e9d44b",
+            "--step-key",
+            "load_warehouse"
+        ]))
     );
     insta::assert_snapshot!(
         "output_without_a_home",
-        render(&run(&["output", "fixtures/dagster-1.13/b_module_not_found"]))
+        render(&run(&[
+            "output",
+            "fixtures/dagster-1.13/b_module_not_found"
+        ]))
     );
 }
 
@@ -78,14 +109,32 @@ fn diagnose_and_report_show_the_root_steps_stderr_tail() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let tail = &v["runs"][0]["capturedStderr"];
-    assert!(tail["path"].as_str().unwrap().ends_with("compute_logs/xbplpcfx.err"), "{tail}");
+    assert!(
+        tail["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("compute_logs/xbplpcfx.err"),
+        "{tail}"
+    );
     assert_eq!(tail["stepKey"], "load_warehouse_client");
     assert_eq!(tail["lines"].as_array().unwrap().len(), 20);
     let text = stdout(&run(&["diagnose", HOME, "--run-id", "a0e9d44b"]));
-    assert!(text.contains("Captured stderr of load_warehouse_client"), "{text}");
-    let report = stdout(&run(&["report", HOME, "--run-id", "a0e9d44b", "--format", "markdown"]));
-    assert!(report.contains("Captured stderr of load_warehouse_client"), "{report}");
-    let exports = run(&["diagnose", "fixtures/dagster-1.13/b_module_not_found", "--json"]);
+    assert!(
+        text.contains("Captured stderr of load_warehouse_client"),
+        "{text}"
+    );
+    let report = stdout(&run(&[
+        "report", HOME, "--run-id", "a0e9d44b", "--format", "markdown",
+    ]));
+    assert!(
+        report.contains("Captured stderr of load_warehouse_client"),
+        "{report}"
+    );
+    let exports = run(&[
+        "diagnose",
+        "fixtures/dagster-1.13/b_module_not_found",
+        "--json",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&exports.stdout).unwrap();
     assert!(v["runs"][0].get("capturedStderr").is_none());
 }

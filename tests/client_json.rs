@@ -32,8 +32,15 @@ fn events_of(input: &str) -> Vec<Value> {
     ndjson(&out)
         .into_iter()
         .map(|e| {
-            json!([e["timestamp"], e["eventType"], e["stepKey"], e["message"], e["level"],
-                   e["error"]["className"], e["error"]["cause"]["message"]])
+            json!([
+                e["timestamp"],
+                e["eventType"],
+                e["stepKey"],
+                e["message"],
+                e["level"],
+                e["error"]["className"],
+                e["error"]["cause"]["message"]
+            ])
         })
         .collect()
 }
@@ -107,10 +114,8 @@ fn dg_api_log_get_json_reads_like_the_pages() {
 #[test]
 fn dg_api_run_list_and_get_json_are_run_records() {
     let tmp = tempfile::tempdir().unwrap();
-    let info: Value = serde_json::from_slice(
-        &std::fs::read(run_dir().join("run.json")).unwrap(),
-    )
-    .unwrap();
+    let info: Value =
+        serde_json::from_slice(&std::fs::read(run_dir().join("run.json")).unwrap()).unwrap();
     let r = &info["data"]["runOrError"];
     // `DgApiRun`: id, status, created_at, started_at, ended_at, job_name.
     let dg_run = json!({
@@ -122,7 +127,14 @@ fn dg_api_run_list_and_get_json_are_run_records() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
     let first = &listed["runsOrError"]["results"][0];
-    for key in ["runId", "status", "jobName", "startTime", "endTime", "creationTime"] {
+    for key in [
+        "runId",
+        "status",
+        "jobName",
+        "startTime",
+        "endTime",
+        "creationTime",
+    ] {
         assert_eq!(first[key], r[key], "{key}");
     }
     let one = write(tmp.path(), "get.json", &dg_run);
@@ -136,7 +148,13 @@ fn dg_api_run_list_and_get_json_are_run_records() {
 fn dg_api_flag_names_work_as_aliases() {
     let pages = run_dir().join("pages");
     let pages = pages.to_str().unwrap();
-    let ours = run(&["logs", pages, "--step-key", "load_warehouse_client", "--ndjson"]);
+    let ours = run(&[
+        "logs",
+        pages,
+        "--step-key",
+        "load_warehouse_client",
+        "--ndjson",
+    ]);
     let dg = run(&["logs", pages, "--step", "load_warehouse_client", "--ndjson"]);
     assert_eq!(dg.status.code(), Some(0), "{}", stderr(&dg));
     assert!(!ndjson(&ours).is_empty());

@@ -52,7 +52,14 @@ fn every_run_has_its_event_rows_and_its_record() {
         let exported = ndjson(&run(&["runs", &format!("{BASE}/exports"), "--ndjson"]));
         for e in exported.iter().filter(|e| e["source"] == "run.json") {
             let s = listed.iter().find(|s| s["runId"] == e["runId"]).unwrap();
-            for key in ["status", "jobName", "startTime", "endTime", "tags", "runConfigYaml"] {
+            for key in [
+                "status",
+                "jobName",
+                "startTime",
+                "endTime",
+                "tags",
+                "runConfigYaml",
+            ] {
                 assert_eq!(s[key], e[key], "{form} {} {key}", e["runId"]);
             }
         }
@@ -62,7 +69,12 @@ fn every_run_has_its_event_rows_and_its_record() {
 #[test]
 fn storage_and_exports_of_the_same_runs_count_each_event_once() {
     let exported = stats(&format!("{BASE}/exports"));
-    let out = run(&["stats", &format!("{BASE}/dump.sql"), &format!("{BASE}/exports"), "--ndjson"]);
+    let out = run(&[
+        "stats",
+        &format!("{BASE}/dump.sql"),
+        &format!("{BASE}/exports"),
+        "--ndjson",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     for r in ndjson(&out) {
         let id = r["runId"].as_str().unwrap();
@@ -76,5 +88,8 @@ fn a_custom_format_dump_is_refused_with_the_command_that_makes_a_plain_one() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("a pg_dump archive in custom format"), "{err}");
-    assert!(err.contains("pg_restore -f dagster.sql --data-only -t event_logs"), "{err}");
+    assert!(
+        err.contains("pg_restore -f dagster.sql --data-only -t event_logs"),
+        "{err}"
+    );
 }

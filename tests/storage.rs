@@ -36,14 +36,18 @@ fn rows_per_run(history: &Path) -> BTreeMap<String, u64> {
         if name == "index.db" || !name.ends_with(".db") {
             continue;
         }
-        let conn =
-            rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-                .unwrap();
+        let conn = rusqlite::Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
         let mut stmt = conn
             .prepare("SELECT run_id, count(*) FROM event_logs GROUP BY run_id")
             .unwrap();
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })
             .unwrap();
         for row in rows {
             let (run_id, n) = row.unwrap();
@@ -72,7 +76,10 @@ fn steps_from_storage_equal_dagsters_step_stats() {
     let steps = ndjson(&run(&["stats", "--steps", "--ndjson", arg(&home())]));
     let mut checked = 0;
     for case in std::fs::read_dir(modern()).unwrap() {
-        for run_dir in std::fs::read_dir(case.unwrap().path()).into_iter().flatten() {
+        for run_dir in std::fs::read_dir(case.unwrap().path())
+            .into_iter()
+            .flatten()
+        {
             let run_json = run_dir.unwrap().path().join("run.json");
             let Ok(text) = std::fs::read_to_string(&run_json) else {
                 continue;
@@ -261,7 +268,10 @@ fn committed_rows_still_in_the_wal_are_read_and_the_originals_untouched() {
     let out = run(&["logs", "--ndjson", arg(&shard)]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let events = ndjson(&out);
-    assert_eq!(events.len() as u64, base[0]["eventCount"].as_u64().unwrap() + 1);
+    assert_eq!(
+        events.len() as u64,
+        base[0]["eventCount"].as_u64().unwrap() + 1
+    );
     assert_eq!(
         events.last().unwrap()["message"],
         "written after the last checkpoint"
@@ -286,7 +296,10 @@ fn a_bad_row_costs_that_row_and_is_named() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
-        err.contains(&format!("bad row in {}, table event_logs, id 3: its event is not JSON", shard.display())),
+        err.contains(&format!(
+            "bad row in {}, table event_logs, id 3: its event is not JSON",
+            shard.display()
+        )),
         "{err}"
     );
     assert_eq!(ndjson(&out)[0]["eventCount"], 13);
@@ -333,6 +346,12 @@ fn storage_output_snapshots() {
     let home = "fixtures/dagster-1.13-home";
     snap!("storage_runs_table", ["runs", home, "--limit", "5"]);
     snap!("storage_info_table", ["info", home, "--run-id", "0f246d01"]);
-    snap!("storage_info_json", ["info", home, "--run-id", "0f246d01", "--json"]);
-    snap!("storage_runs_markdown", ["runs", home, "--status", "FAILURE", "--format", "markdown"]);
+    snap!(
+        "storage_info_json",
+        ["info", home, "--run-id", "0f246d01", "--json"]
+    );
+    snap!(
+        "storage_runs_markdown",
+        ["runs", home, "--status", "FAILURE", "--format", "markdown"]
+    );
 }

@@ -190,7 +190,11 @@ pub fn attach_captured_stderr(
             continue;
         };
         let log = match &d.root_step {
-            Some(step) => captured.logs.iter().rev().find(|l| l.step_keys.contains(step)),
+            Some(step) => captured
+                .logs
+                .iter()
+                .rev()
+                .find(|l| l.step_keys.contains(step)),
             None => None,
         }
         .or_else(|| captured.logs.iter().rev().find(|l| l.step_keys.len() > 1));

@@ -92,7 +92,12 @@ pub(crate) struct CapturedArgs {
     pub(crate) run_id: Option<String>,
 
     /// Only the output of the processes that ran this step (`--step` works too)
-    #[arg(long, visible_alias = "step", value_name = "KEY", help_heading = "Selection")]
+    #[arg(
+        long,
+        visible_alias = "step",
+        value_name = "KEY",
+        help_heading = "Selection"
+    )]
     pub(crate) step_key: Option<String>,
 
     /// Only standard output

@@ -10,8 +10,8 @@ use regex::{Regex, RegexBuilder};
 use daglog_report::{CountField, Format};
 
 use crate::args::{
-    CapturedArgs, CompareArgs, CountByArg, DiagnoseArgs, FormatArg, GapsArgs, InputArgs, LogsArgs, OutputArgs,
-    ReportArgs, ReportFormatArg, RunArgs, RunsArgs, StatsArgs, TimelineArgs,
+    CapturedArgs, CompareArgs, CountByArg, DiagnoseArgs, FormatArg, GapsArgs, InputArgs, LogsArgs,
+    OutputArgs, ReportArgs, ReportFormatArg, RunArgs, RunsArgs, StatsArgs, TimelineArgs,
 };
 
 /// A usage error: exit status 2.

@@ -44,7 +44,11 @@ pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw, details: bool) -> Resul
     for problem in &archive.problems {
         // File names and messages may hold control characters: never raw.
         let line = problem.to_string();
-        let _ = writeln!(err, "daglog: error: {}", daglog_report::escape_control(&line));
+        let _ = writeln!(
+            err,
+            "daglog: error: {}",
+            daglog_report::escape_control(&line)
+        );
     }
     for note in &archive.notes {
         let _ = writeln!(err, "daglog: note: {}", daglog_report::escape_control(note));
@@ -72,7 +76,10 @@ pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw, details: bool) -> Resul
             ));
         }
         if bad_events > 0 {
-            parts.push(format!("skipped {bad_events} bad event{}", plural(bad_events)));
+            parts.push(format!(
+                "skipped {bad_events} bad event{}",
+                plural(bad_events)
+            ));
         }
         if gaps > 0 {
             parts.push(format!("found {gaps} gap{} between pages", plural(gaps)));

@@ -20,15 +20,14 @@ use rayon::prelude::*;
 
 use crate::batch::{EventBatch, EventView, FileStamp};
 use crate::discover::{
-    self,
-    Candidate, DirPlace, Entry, Input, expand_input, has_export_extension, has_non_export_extension,
-    list_dir, natural_cmp,
+    self, Candidate, DirPlace, Entry, Input, expand_input, has_export_extension,
+    has_non_export_extension, list_dir, natural_cmp,
 };
+use crate::dump;
 use crate::error::Error;
 use crate::parse::{
     FileKind, PADDING, ParseOptions, RunMeta, looks_like_export, parse_file, run_stage1_in_place,
 };
-use crate::dump;
 use crate::progress::Progress;
 use crate::storage;
 
@@ -210,7 +209,10 @@ fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
                     path: c.path.clone(),
                     found: what,
                 })
-            } else if !c.explicit && !has_export_extension(&c.path) && !looks_like_export(&buffer[..len]) {
+            } else if !c.explicit
+                && !has_export_extension(&c.path)
+                && !looks_like_export(&buffer[..len])
+            {
                 Outcome::Ignored
             } else {
                 if buffer.len() < len + PADDING {
@@ -247,7 +249,11 @@ fn read_storage(c: &Candidate, bytes: u64, opts: &ParseOptions) -> Outcome {
             found: format!(
                 "a SQLite database without Dagster's event_logs or runs tables (tables: {}); \
                  give a DAGSTER_HOME, its history/ folder, runs.db or a run's .db file",
-                if tables.is_empty() { "none".to_string() } else { tables.join(", ") }
+                if tables.is_empty() {
+                    "none".to_string()
+                } else {
+                    tables.join(", ")
+                }
             ),
         }),
         Err(e) => Outcome::Failed(e),
@@ -629,7 +635,10 @@ impl Archive {
         };
         for chain in &chains {
             for pair in chain.windows(2) {
-                let (before, after) = (&self.files[pair[0].file].path, &self.files[pair[1].file].path);
+                let (before, after) = (
+                    &self.files[pair[0].file].path,
+                    &self.files[pair[1].file].path,
+                );
                 let skips = match (page_number(before), page_number(after)) {
                     (Some(a), Some(b)) => b > a + 1,
                     _ => false,

@@ -56,12 +56,20 @@ impl Archive {
             let Ok(v) = serde_json::from_slice::<serde_json::Value>(json) else {
                 return Ok(());
             };
-            let key = v.get("fileKey").or(v.get("logKey")).and_then(|k| k.as_str());
-            if let Some(key) = key.filter(|k| !logs.iter().any(|l: &CapturedLog| l.file_key == *k)) {
+            let key = v
+                .get("fileKey")
+                .or(v.get("logKey"))
+                .and_then(|k| k.as_str());
+            if let Some(key) = key.filter(|k| !logs.iter().any(|l: &CapturedLog| l.file_key == *k))
+            {
                 let step_keys = v
                     .get("stepKeys")
                     .and_then(|s| s.as_array())
-                    .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|s| s.as_str().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 logs.push(CapturedLog {
                     file_key: key.to_string(),
@@ -78,7 +86,9 @@ impl Archive {
                 logs = captures_in(dir);
             }
             for log in &mut logs {
-                let file = |ext: &str| Some(dir.join(format!("{}.{ext}", log.file_key))).filter(|p| p.is_file());
+                let file = |ext: &str| {
+                    Some(dir.join(format!("{}.{ext}", log.file_key))).filter(|p| p.is_file())
+                };
                 log.stdout = file("out");
                 log.stderr = file("err");
             }
@@ -130,7 +140,10 @@ fn captures_in(dir: &Path) -> Vec<CapturedLog> {
         if keys.iter().any(|(_, k)| k == stem) {
             continue;
         }
-        let made = entry.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
+        let made = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .unwrap_or(std::time::UNIX_EPOCH);
         keys.push((made, stem.to_string()));
     }
     keys.sort();

@@ -43,7 +43,8 @@ impl OptStr<'_> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for OptStr<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ScalarVisitor(std::marker::PhantomData)).map(|s| OptStr(s.text()))
+        d.deserialize_any(ScalarVisitor(std::marker::PhantomData))
+            .map(|s| OptStr(s.text()))
     }
 }
 
@@ -115,7 +116,10 @@ impl<'de: 'a, 'a> serde::de::Visitor<'de> for ScalarVisitor<'a> {
         Ok(Scalar::Other)
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-        while a.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+        while a
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
         Ok(Scalar::Other)
     }
 }
@@ -137,10 +141,17 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object or null")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, a: A) -> Result<Self::Value, A::Error> {
-                T::deserialize(serde::de::value::MapAccessDeserializer::new(a)).map(|t| Lenient(Some(t)))
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                a: A,
+            ) -> Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(a))
+                    .map(|t| Lenient(Some(t)))
             }
-            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            fn visit_some<D: serde::Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<Self::Value, D::Error> {
                 Lenient::deserialize(d)
             }
             fn visit_unit<E>(self) -> Result<Self::Value, E> {
@@ -164,7 +175,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
             fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
                 Ok(Lenient(None))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Self::Value, A::Error> {
                 while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
                 Ok(Lenient(None))
             }
@@ -185,14 +199,20 @@ impl<'de: 'a, 'a> Deserialize<'de> for StrList<'a> {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a list of strings")
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::new();
                 while let Some(item) = a.next_element::<OptStr<'a>>()? {
                     out.extend(item.0);
                 }
                 Ok(StrList(Some(out)))
             }
-            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            fn visit_some<D: serde::Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<Self::Value, D::Error> {
                 StrList::deserialize(d)
             }
             fn visit_unit<E>(self) -> Result<Self::Value, E> {
@@ -201,8 +221,14 @@ impl<'de: 'a, 'a> Deserialize<'de> for StrList<'a> {
             fn visit_none<E>(self) -> Result<Self::Value, E> {
                 Ok(StrList(None))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-                while a.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Self::Value, A::Error> {
+                while a
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
                 Ok(StrList(None))
             }
             fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
@@ -342,7 +368,12 @@ impl<'a> Entry<'a> {
     }
 
     fn data(&self) -> Option<&EventData<'a>> {
-        self.dagster_event.0.as_ref()?.event_specific_data.0.as_ref()
+        self.dagster_event
+            .0
+            .as_ref()?
+            .event_specific_data
+            .0
+            .as_ref()
     }
 }
 
@@ -367,7 +398,14 @@ fn error_info(e: &SerdesError<'_>, error_source: Option<String>) -> ErrorInfo {
     let mut at = Some(e);
     while let Some(err) = at {
         chain.push(link(err.cls_name.get(), err.message.get()));
-        stacks.push(err.stack.0.iter().flatten().map(|f| f.to_string()).collect());
+        stacks.push(
+            err.stack
+                .0
+                .iter()
+                .flatten()
+                .map(|f| f.to_string())
+                .collect(),
+        );
         at = err.cause.0.as_deref();
     }
     let stack = stacks.first().cloned().unwrap_or_default();
@@ -389,8 +427,15 @@ fn error_info(e: &SerdesError<'_>, error_source: Option<String>) -> ErrorInfo {
 
 /// Pushes one entry onto `batch` as the event GraphQL would have returned;
 /// its GraphQL-shaped JSON is made only when `keep` wants it.
-pub(crate) fn push_entry(entry: &Entry<'_>, batch: &mut EventBatch, keep: &KeepRaw) -> Result<(), String> {
-    let run_id = entry.run_id.get().ok_or("an EventLogEntry without run_id")?;
+pub(crate) fn push_entry(
+    entry: &Entry<'_>,
+    batch: &mut EventBatch,
+    keep: &KeepRaw,
+) -> Result<(), String> {
+    let run_id = entry
+        .run_id
+        .get()
+        .ok_or("an EventLogEntry without run_id")?;
     let timestamp_ms = match &entry.timestamp {
         Scalar::Number(n) => time::from_number(*n),
         Scalar::Text(s) => time::parse(s),
@@ -419,16 +464,20 @@ pub(crate) fn push_entry(entry: &Entry<'_>, batch: &mut EventBatch, keep: &KeepR
     let raw_error = data
         .and_then(|d| d.error.0.as_ref())
         .or(entry.error_info.0.as_ref());
-    let error_source = data.and_then(|d| d.error_source.0.as_ref()).and_then(SerdesEnum::short);
+    let error_source = data
+        .and_then(|d| d.error_source.0.as_ref())
+        .and_then(SerdesEnum::short);
     let run_event = event_type.as_deref().is_some_and(|t| t.starts_with("RUN_"));
     let detail = data.map_or(EventDetail::default(), |d| EventDetail {
         marker_start: d.marker_start.get(),
         marker_end: d.marker_end.get(),
         input_name: d.input_name.get(),
-        output_name: d
-            .output_name
-            .get()
-            .or_else(|| d.step_output_handle.0.as_ref().and_then(|h| h.output_name.get())),
+        output_name: d.output_name.get().or_else(|| {
+            d.step_output_handle
+                .0
+                .as_ref()
+                .and_then(|h| h.output_name.get())
+        }),
         upstream_step_key: d.upstream_step_key.get(),
         upstream_output_name: d.upstream_output_name.get(),
         pipeline_name: None,
@@ -507,9 +556,11 @@ pub(crate) fn push_entry(entry: &Entry<'_>, batch: &mut EventBatch, keep: &KeepR
         if let Some(key) = log_key {
             obj.insert("fileKey".into(), key.into());
             obj.insert("logKey".into(), key.into());
-            let steps = data.and_then(|d| d.step_keys.0.as_ref()).map_or(Value::Null, |s| {
-                Value::Array(s.iter().map(|k| Value::from(k.as_ref())).collect())
-            });
+            let steps = data
+                .and_then(|d| d.step_keys.0.as_ref())
+                .map_or(Value::Null, |s| {
+                    Value::Array(s.iter().map(|k| Value::from(k.as_ref())).collect())
+                });
             obj.insert("stepKeys".into(), steps);
             if let Scalar::Number(pid) = entry.pid {
                 obj.insert("pid".into(), json!(pid as i64));
@@ -536,7 +587,11 @@ pub(crate) fn convert_bundle(
     for (index, value) in list.iter().enumerate() {
         let pushed = Entry::from_value(value).and_then(|entry| push_entry(&entry, batch, keep));
         if let Err(reason) = pushed {
-            bad_entries.push(format!("event_list entry {} of {}: {reason}", index + 1, list.len()));
+            bad_entries.push(format!(
+                "event_list entry {} of {}: {reason}",
+                index + 1,
+                list.len()
+            ));
         }
     }
     if let Some(run) = bundle.get("pipeline_run").filter(|r| r.is_object()) {
@@ -560,6 +615,10 @@ pub(crate) fn convert_bundle(
 }
 
 /// Converts one stand-alone `EventLogEntry`.
-pub(crate) fn convert_entry(entry: &Value, batch: &mut EventBatch, keep: &KeepRaw) -> Result<(), String> {
+pub(crate) fn convert_entry(
+    entry: &Value,
+    batch: &mut EventBatch,
+    keep: &KeepRaw,
+) -> Result<(), String> {
     push_entry(&Entry::from_value(entry)?, batch, keep)
 }

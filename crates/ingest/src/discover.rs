@@ -72,16 +72,42 @@ pub(crate) fn has_export_extension(path: &Path) -> bool {
 /// side files, configuration, notes. A walked file with one is passed over
 /// without being read, even when its text happens to open with `{`.
 const NOT_EXPORT_EXTENSIONS: &[&str] = &[
-    "out", "err", "complete", "log", "md", "rst", "yaml", "yml", "toml", "ini", "cfg", "py",
-    "pyc", "pkl", "pickle", "parquet", "html", "css", "js", "lock", "sh",
-    "db-wal", "db-shm", "db-journal", "sqlite-wal", "sqlite-shm", "sqlite-journal",
+    "out",
+    "err",
+    "complete",
+    "log",
+    "md",
+    "rst",
+    "yaml",
+    "yml",
+    "toml",
+    "ini",
+    "cfg",
+    "py",
+    "pyc",
+    "pkl",
+    "pickle",
+    "parquet",
+    "html",
+    "css",
+    "js",
+    "lock",
+    "sh",
+    "db-wal",
+    "db-shm",
+    "db-journal",
+    "sqlite-wal",
+    "sqlite-shm",
+    "sqlite-journal",
 ];
 
 /// Whether a walked file's name says it is not an export.
 pub(crate) fn has_non_export_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| NOT_EXPORT_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        NOT_EXPORT_EXTENSIONS
+            .iter()
+            .any(|x| x.eq_ignore_ascii_case(e))
+    })
 }
 
 /// What a file named on the command line that is not an export looks like,
@@ -89,7 +115,11 @@ pub(crate) fn has_non_export_extension(path: &Path) -> bool {
 /// a JSON error at byte 0. `None` for anything else (a broken export keeps
 /// its JSON error and place).
 pub(crate) fn what_it_looks_like(path: &Path, head: &[u8]) -> Option<String> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let in_compute_logs = path.components().any(|c| c.as_os_str() == "compute_logs");
     let text = std::str::from_utf8(&head[..head.len().min(4096)]).ok();
     let dagster_log_line = text.is_some_and(|t| t.contains(" - dagster - "));
@@ -102,7 +132,9 @@ pub(crate) fn what_it_looks_like(path: &Path, head: &[u8]) -> Option<String> {
         "complete" if in_compute_logs => {
             "the marker Dagster leaves when a compute log is complete, not an export".to_string()
         }
-        "yaml" | "yml" => "YAML (Dagster's dagster.yaml or workspace.yaml?), not an export".to_string(),
+        "yaml" | "yml" => {
+            "YAML (Dagster's dagster.yaml or workspace.yaml?), not an export".to_string()
+        }
         _ if head.first() == Some(&0x80) && head.get(1).is_some_and(|v| (2..=5).contains(v)) => {
             "a pickled Python object (an IO manager's stored output), not an export".to_string()
         }

@@ -104,7 +104,9 @@ pub(crate) fn read(path: &Path, data: &[u8], opts: &ParseOptions) -> Result<Dump
         return Ok(Dump::NotADump);
     }
     collected.into_rows(&mut rows);
-    Ok(Dump::Read(Box::new(rows.finish(data.len() as u64, FileKind::Storage))))
+    Ok(Dump::Read(Box::new(
+        rows.finish(data.len() as u64, FileKind::Storage),
+    )))
 }
 
 /// Rows as read, owned, before they are ordered.
@@ -170,7 +172,8 @@ impl Collected {
             Table::Runs => self.runs.push(named),
             Table::Tags => {
                 if let (Some(run), Some(key)) = (take("run_id"), take("key")) {
-                    self.tags.push((run, key, take("value").unwrap_or_default()));
+                    self.tags
+                        .push((run, key, take("value").unwrap_or_default()));
                 }
             }
         }
@@ -220,7 +223,9 @@ fn find_block_end(text: &str, from: usize) -> usize {
     if text[from..].starts_with("\\.") {
         return from;
     }
-    text[from..].find("\n\\.").map_or(text.len(), |i| from + i + 1)
+    text[from..]
+        .find("\n\\.")
+        .map_or(text.len(), |i| from + i + 1)
 }
 
 /// Reads rows of PostgreSQL's COPY text format from `text[from..]`.
@@ -235,7 +240,9 @@ fn read_copy_block(
     let mut offset = from;
     while offset < text.len() {
         let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-        let line = text[offset..line_end].strip_suffix('\r').unwrap_or(&text[offset..line_end]);
+        let line = text[offset..line_end]
+            .strip_suffix('\r')
+            .unwrap_or(&text[offset..line_end]);
         if line == "\\." {
             break;
         }
@@ -271,7 +278,11 @@ fn table_name(t: Table) -> &'static str {
 fn location(text: &str, byte: usize) -> Location {
     Location {
         byte,
-        line: text.as_bytes()[..byte].iter().filter(|&&b| b == b'\n').count() + 1,
+        line: text.as_bytes()[..byte]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1,
     }
 }
 

@@ -807,13 +807,13 @@ impl Parser<'_> {
                         Ok(()) => {}
                         // The scan found the event whole: a value it cannot
                         // take (a number out of range) spoils only this event.
-                        Err(Error::Event { path, at, reason } | Error::Json { path, at, reason }) => {
-                            self.problems.push(Error::Event {
-                                path,
-                                at,
-                                reason: format!("event {} of {}: {reason}", index + 1, spans.len()),
-                            })
-                        }
+                        Err(
+                            Error::Event { path, at, reason } | Error::Json { path, at, reason },
+                        ) => self.problems.push(Error::Event {
+                            path,
+                            at,
+                            reason: format!("event {} of {}: {reason}", index + 1, spans.len()),
+                        }),
                         Err(e) => return Err(e),
                     }
                 }
@@ -844,9 +844,14 @@ impl Parser<'_> {
                 reason: if s == 0 && self.buf == [GZIP_MAGIC[0]] {
                     "a gzip file cut short after its first byte".to_string()
                 } else if first.is_ascii_graphic() {
-                    format!("the top-level value starts with {:?}, not an object or an array", first as char)
+                    format!(
+                        "the top-level value starts with {:?}, not an object or an array",
+                        first as char
+                    )
                 } else {
-                    format!("the top-level value starts with byte 0x{first:02x}, not an object or an array")
+                    format!(
+                        "the top-level value starts with byte 0x{first:02x}, not an object or an array"
+                    )
                 },
             }),
         }
@@ -995,7 +1000,8 @@ impl Parser<'_> {
     /// [`Parser::json_value`] for serdes JSON, which Python's `json` wrote:
     /// `NaN` and `Infinity` (float metadata) read as null.
     fn python_json_value(&self, s: usize, e: usize) -> Result<serde_json::Value, Error> {
-        crate::storage::parse_python_json(&self.buf[s..e]).map_err(|err| self.serde_error(s, e, &err))
+        crate::storage::parse_python_json(&self.buf[s..e])
+            .map_err(|err| self.serde_error(s, e, &err))
     }
 
     fn serde_error(&self, s: usize, e: usize, err: &serde_json::Error) -> Error {
@@ -1242,7 +1248,10 @@ impl Parser<'_> {
             && let Some(t) = raw.typename.and_then(event_type_for)
         {
             raw.event_type = Some(t);
-            self.note_once(0, "events without an eventType are typed from their __typename");
+            self.note_once(
+                0,
+                "events without an eventType are typed from their __typename",
+            );
         }
         let timestamp_ms = match &raw.timestamp {
             Some(t) => t
@@ -1255,7 +1264,10 @@ impl Parser<'_> {
                 .level()
                 .ok_or_else(|| bad(self, format!("unknown level {l}")))?,
             None => {
-                self.note_once(1, "events without a level get the one Dagster gives their event type");
+                self.note_once(
+                    1,
+                    "events without a level get the one Dagster gives their event type",
+                );
                 default_level(raw.event_type.map(normalize_event_type).as_deref())
             }
         };
@@ -1342,6 +1354,77 @@ pub fn looks_like_run_id(s: &str) -> bool {
             8 | 13 | 18 | 23 => b == b'-',
             _ => b.is_ascii_hexdigit(),
         })
+}
+
+/// The one run id the `"runId": "…"` members of a JSON text name, if they
+/// name exactly one.
+fn single_run_id(text: &[u8]) -> Option<String> {
+    let mut found: Option<&[u8]> = None;
+    for at in memchr::memmem::find_iter(text, b"\"runId\"") {
+        let rest = &text[at + 7..];
+        let colon = skip_ws(rest, 0);
+        if rest.get(colon) != Some(&b':') {
+            continue;
+        }
+        let quote = skip_ws(rest, colon + 1);
+        if rest.get(quote) != Some(&b'"') {
+            continue;
+        }
+        let Some(len) = memchr::memchr(b'"', &rest[quote + 1..]) else {
+            continue;
+        };
+        let id = &rest[quote + 1..quote + 1 + len];
+        if id.is_empty() {
+            continue;
+        }
+        match found {
+            Some(f) if f != id => return None,
+            _ => found = Some(id),
+        }
+    }
+    found
+        .and_then(|f| std::str::from_utf8(f).ok())
+        .map(str::to_string)
+}
+
+/// Events of one file that are bad for the same reason (a recording whose
+/// events all lack `runId`) are said once, with how many they are and the
+/// first one's place, instead of once per event.
+fn fold_repeated_problems(problems: Vec<Error>) -> Vec<Error> {
+    if problems.len() < 3 {
+        return problems;
+    }
+    let reason_of = |e: &Error| match e {
+        Error::Event { reason, .. } => {
+            // "event 4 of 9: why" -> "why"
+            let why = reason
+                .strip_prefix("event ")
+                .and_then(|r| r.split_once(": "));
+            Some(why.map_or(reason.as_str(), |(_, why)| why).to_string())
+        }
+        _ => None,
+    };
+    let mut out: Vec<(Error, usize)> = Vec::new();
+    for e in problems {
+        let reason = reason_of(&e);
+        match out
+            .iter_mut()
+            .find(|(kept, _)| reason.is_some() && reason_of(kept) == reason)
+        {
+            Some((_, n)) => *n += 1,
+            None => out.push((e, 1)),
+        }
+    }
+    out.into_iter()
+        .map(|(e, n)| match e {
+            Error::Event { path, at, reason } if n > 1 => Error::Event {
+                path,
+                at,
+                reason: format!("{reason} (and {} more events of this file alike)", n - 1),
+            },
+            e => e,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -1526,9 +1609,15 @@ mod tests {
         let careful = parse(&bad).unwrap();
         let fast = lean(bad.as_bytes()).unwrap();
         assert_eq!((careful.batch.len(), fast.batch.len()), (1, 1));
-        let (careful, fast) = (careful.problems[0].to_string(), fast.problems[0].to_string());
+        let (careful, fast) = (
+            careful.problems[0].to_string(),
+            fast.problems[0].to_string(),
+        );
         assert_eq!(careful, fast);
-        assert!(fast.contains("line 2") && fast.contains("event 2 of 2"), "{fast}");
+        assert!(
+            fast.contains("line 2") && fast.contains("event 2 of 2"),
+            "{fast}"
+        );
     }
 
     #[test]
@@ -1603,68 +1692,4 @@ mod tests {
         );
         assert_eq!(decode_cursor("not-a-cursor"), None);
     }
-}
-
-/// The one run id the `"runId": "…"` members of a JSON text name, if they
-/// name exactly one.
-fn single_run_id(text: &[u8]) -> Option<String> {
-    let mut found: Option<&[u8]> = None;
-    for at in memchr::memmem::find_iter(text, b"\"runId\"") {
-        let rest = &text[at + 7..];
-        let colon = skip_ws(rest, 0);
-        if rest.get(colon) != Some(&b':') {
-            continue;
-        }
-        let quote = skip_ws(rest, colon + 1);
-        if rest.get(quote) != Some(&b'"') {
-            continue;
-        }
-        let Some(len) = memchr::memchr(b'"', &rest[quote + 1..]) else {
-            continue;
-        };
-        let id = &rest[quote + 1..quote + 1 + len];
-        if id.is_empty() {
-            continue;
-        }
-        match found {
-            Some(f) if f != id => return None,
-            _ => found = Some(id),
-        }
-    }
-    found.and_then(|f| std::str::from_utf8(f).ok()).map(str::to_string)
-}
-
-/// Events of one file that are bad for the same reason (a recording whose
-/// events all lack `runId`) are said once, with how many they are and the
-/// first one's place, instead of once per event.
-fn fold_repeated_problems(problems: Vec<Error>) -> Vec<Error> {
-    if problems.len() < 3 {
-        return problems;
-    }
-    let reason_of = |e: &Error| match e {
-        Error::Event { reason, .. } => {
-            // "event 4 of 9: why" -> "why"
-            let why = reason.strip_prefix("event ").and_then(|r| r.split_once(": "));
-            Some(why.map_or(reason.as_str(), |(_, why)| why).to_string())
-        }
-        _ => None,
-    };
-    let mut out: Vec<(Error, usize)> = Vec::new();
-    for e in problems {
-        let reason = reason_of(&e);
-        match out.iter_mut().find(|(kept, _)| reason.is_some() && reason_of(kept) == reason) {
-            Some((_, n)) => *n += 1,
-            None => out.push((e, 1)),
-        }
-    }
-    out.into_iter()
-        .map(|(e, n)| match e {
-            Error::Event { path, at, reason } if n > 1 => Error::Event {
-                path,
-                at,
-                reason: format!("{reason} (and {} more events of this file alike)", n - 1),
-            },
-            e => e,
-        })
-        .collect()
 }

@@ -223,7 +223,6 @@ pub fn event_type_for(typename: &str) -> Option<&'static str> {
     })
 }
 
-
 /// The level Dagster gives events of a type, for events exported without
 /// `level`: as in every real export here, failures are ERROR, the run's
 /// queueing and start-up INFO, everything else DEBUG; a user's log line

@@ -73,7 +73,9 @@ pub(crate) fn read(path: &Path, bytes: u64, opts: &ParseOptions) -> Result<Stora
         read_runs(conn, has("run_tags"), &mut rows)
             .map_err(|e| fail(format!("reading table runs: {e}")))?;
     }
-    Ok(Storage::Read(Box::new(rows.finish(bytes, FileKind::Storage))))
+    Ok(Storage::Read(Box::new(
+        rows.finish(bytes, FileKind::Storage),
+    )))
 }
 
 /// An open database, and the temporary copy it was opened from, if any.
@@ -500,8 +502,9 @@ mod tests {
 
     #[test]
     fn python_non_finite_floats_read_as_null_outside_strings_only() {
-        let v = parse_python_json(br#"{"a": NaN, "b": [Infinity, -Infinity], "c": "NaN \" Infinity"}"#)
-            .unwrap();
+        let v =
+            parse_python_json(br#"{"a": NaN, "b": [Infinity, -Infinity], "c": "NaN \" Infinity"}"#)
+                .unwrap();
         assert_eq!(v["a"], Value::Null);
         assert_eq!(v["b"], serde_json::json!([null, null]));
         assert_eq!(v["c"], "NaN \" Infinity");
@@ -510,7 +513,10 @@ mod tests {
 
     #[test]
     fn storage_datetimes_keep_microseconds() {
-        assert_eq!(utc_datetime("2026-11-24 06:30:25.519928"), Some(1795501825.519928));
+        assert_eq!(
+            utc_datetime("2026-11-24 06:30:25.519928"),
+            Some(1795501825.519928)
+        );
         assert_eq!(utc_datetime("2026-11-24 06:30:25"), Some(1795501825.0));
         assert_eq!(utc_datetime("yesterday"), None);
     }

@@ -210,14 +210,21 @@ pub(crate) fn diagnosis_doc(d: &Diagnosis, level: u8) -> Document {
         doc.table(t);
     }
     if let Some(tail) = &d.captured_stderr {
-        let step = tail.step_key.as_deref().map(|s| format!(" of {s}")).unwrap_or_default();
+        let step = tail
+            .step_key
+            .as_deref()
+            .map(|s| format!(" of {s}"))
+            .unwrap_or_default();
         doc.heading(level, format!("Captured stderr{step}"));
         let earlier = if tail.earlier_lines > 0 {
             format!("last {} lines of ", tail.lines.len())
         } else {
             String::new()
         };
-        doc.note(format!("{earlier}{} (`daglog output` prints it all)", tail.path));
+        doc.note(format!(
+            "{earlier}{} (`daglog output` prints it all)",
+            tail.path
+        ));
         doc.pre(None, tail.lines.join("\n"));
     }
     if !d.next_steps.is_empty() {

@@ -34,7 +34,11 @@ fn selected<'a>(archive: &'a Archive, run_id: Option<&str>) -> Result<Vec<&'a Ru
 }
 
 /// The one run a single-run command is about: `--run-id`, or the only run.
-pub(crate) fn single<'a>(archive: &'a Archive, run_id: Option<&str>, command: &str) -> Result<&'a Run> {
+pub(crate) fn single<'a>(
+    archive: &'a Archive,
+    run_id: Option<&str>,
+    command: &str,
+) -> Result<&'a Run> {
     if let Some(id) = run_id {
         return select_run(archive, id);
     }
@@ -66,7 +70,9 @@ fn analyse<'a>(archive: &'a Archive, runs: Vec<&'a Run>) -> Result<(Analysis<'a>
 /// The JSON of `LOGS_CAPTURED` events, which says where each step's
 /// captured output is (a handful of events per run).
 fn captured_keys() -> KeepRaw {
-    KeepRaw::Matching(std::sync::Arc::new(|ev| ev.event_type == Some("LOGS_CAPTURED")))
+    KeepRaw::Matching(std::sync::Arc::new(|ev| {
+        ev.event_type == Some("LOGS_CAPTURED")
+    }))
 }
 
 fn on_selected_runs(
@@ -200,7 +206,11 @@ pub(crate) fn diagnose(cfg: &AnalysisConfig) -> Result<bool> {
     let include_success = cfg.include_success || cfg.run_id.is_some();
     on_selected_runs(cfg, |analysis, stats, mut out| {
         let mut diagnoses = analysis.diagnoses(&stats, cfg.gap_ms, include_success)?;
-        daglog_analysis::attach_captured_stderr(analysis.archive(), &cfg.input.inputs, &mut diagnoses);
+        daglog_analysis::attach_captured_stderr(
+            analysis.archive(),
+            &cfg.input.inputs,
+            &mut diagnoses,
+        );
         Ok(daglog_report::write_diagnoses(
             &mut out, &diagnoses, cfg.format,
         )?)

@@ -31,7 +31,11 @@ pub(crate) fn run(cfg: &CapturedConfig) -> Result<bool> {
     let chosen: Vec<&CapturedLog> = captured
         .logs
         .iter()
-        .filter(|l| cfg.step_key.as_ref().is_none_or(|s| l.step_keys.contains(s)))
+        .filter(|l| {
+            cfg.step_key
+                .as_ref()
+                .is_none_or(|s| l.step_keys.contains(s))
+        })
         .collect();
     if chosen.is_empty() {
         let steps: Vec<&str> = captured
@@ -43,7 +47,11 @@ pub(crate) fn run(cfg: &CapturedConfig) -> Result<bool> {
             Some(step) => format!(
                 "no captured output of step {step:?} in {}; its captures are of the steps: {}",
                 folder.display(),
-                if steps.is_empty() { "(none named)".to_string() } else { steps.join(", ") }
+                if steps.is_empty() {
+                    "(none named)".to_string()
+                } else {
+                    steps.join(", ")
+                }
             ),
             None => format!("{} holds no captured output", folder.display()),
         }));
@@ -72,10 +80,16 @@ pub(crate) fn run(cfg: &CapturedConfig) -> Result<bool> {
             let steps = if log.step_keys.is_empty() {
                 String::new()
             } else {
-                let noun = if log.step_keys.len() == 1 { "step" } else { "steps" };
+                let noun = if log.step_keys.len() == 1 {
+                    "step"
+                } else {
+                    "steps"
+                };
                 format!(", {noun} {}", log.step_keys.join(", "))
             };
-            let attempt = attempt.map(|a| format!(", attempt {a}")).unwrap_or_default();
+            let attempt = attempt
+                .map(|a| format!(", attempt {a}"))
+                .unwrap_or_default();
             writeln!(out, "==> {} ({stream}{steps}{attempt}) <==", path.display())?;
         }
         out.write_all(escape_output(&String::from_utf8_lossy(&text)).as_bytes())?;
@@ -87,7 +101,10 @@ pub(crate) fn run(cfg: &CapturedConfig) -> Result<bool> {
 /// Captured text as printed: line breaks and tabs kept, every other control
 /// character escaped so that output cannot drive the terminal.
 fn escape_output(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
