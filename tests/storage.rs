@@ -36,9 +36,11 @@ fn rows_per_run(history: &Path) -> BTreeMap<String, u64> {
         if name == "index.db" || !name.ends_with(".db") {
             continue;
         }
+        // Immutable: a read-only open of a WAL database would leave -shm
+        // and -wal files beside the fixture.
         let conn = rusqlite::Connection::open_with_flags(
-            &path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            format!("file:{}?immutable=1", path.display()),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
         )
         .unwrap();
         let mut stmt = conn
@@ -354,4 +356,26 @@ fn storage_output_snapshots() {
         "storage_runs_markdown",
         ["runs", home, "--status", "FAILURE", "--format", "markdown"]
     );
+}
+
+/// The committed home holds no SQLite side files: nothing (daglog or a
+/// test) may leave `-wal` or `-shm` files beside its databases.
+#[test]
+fn the_fixture_home_is_left_as_committed() {
+    let out = run(&["stats", "--ndjson", arg(&home())]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut side_files = Vec::new();
+    let mut stack = vec![home()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.to_string_lossy().to_string();
+            if path.is_dir() {
+                stack.push(path);
+            } else if ["-wal", "-shm", "-journal"].iter().any(|s| name.ends_with(s)) {
+                side_files.push(name);
+            }
+        }
+    }
+    assert!(side_files.is_empty(), "{side_files:?}");
 }
