@@ -515,3 +515,30 @@ fn an_explicit_non_export_is_named_for_what_it_is() {
         );
     }
 }
+
+/// A key given twice counts the first time, in the page and in its events,
+/// whichever reader takes the file (the one-pass reader of `logs`, the
+/// careful one of `stats`).
+#[test]
+fn a_key_given_twice_counts_the_first_time() {
+    let page = String::from_utf8(read(L_PAGE)).unwrap();
+    let page: serde_json::Value = serde_json::from_str(&page).unwrap();
+    let events = page["events"].as_array().unwrap();
+    let first = serde_json::to_string(&events[..2]).unwrap();
+    let second = serde_json::to_string(&events[2..]).unwrap();
+    // `events` twice; in the first event, `stepKey` twice.
+    let one = serde_json::to_string(&events[0]).unwrap();
+    let doubled = one.replacen("\"stepKey\":", "\"stepKey\":\"first_key\",\"stepKey\":", 1);
+    let first = first.replacen(&one, &doubled, 1);
+    let text = format!(r#"{{"events":{first},"cursor":"x","hasMore":false,"events":{second}}}"#);
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("page.json");
+    std::fs::write(&file, text).unwrap();
+    let f = file.to_str().unwrap();
+    let logs = ndjson(&run(&["logs", f, "--ndjson"]));
+    assert_eq!(logs.len(), 2);
+    let stats = ndjson(&run(&["stats", f, "--ndjson"]));
+    assert_eq!(stats[0]["eventCount"], 2);
+    let counted = stdout(&run(&["logs", f, "--count-by", "step", "--json"]));
+    assert!(counted.contains("first_key"), "{counted}");
+}

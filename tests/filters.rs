@@ -80,10 +80,12 @@ fn event_type_items_match_types_containing_them() {
     check(&["--event-type", "FAILURE"], |e| {
         event_type(e).contains("FAILURE")
     });
+    // Whole types match exactly (STEP_START is not STEP_STARTED…).
     check(&["--event-type", "step_start,STEP_SUCCESS"], |e| {
-        ["STEP_START", "STEP_SUCCESS"]
-            .iter()
-            .any(|t| event_type(e).contains(t))
+        ["STEP_START", "STEP_SUCCESS"].contains(&event_type(e))
+    });
+    check(&["--event-type", "MATERIALIZATION"], |e| {
+        event_type(e).contains("MATERIALIZATION")
     });
     check(&["--event-type", "PIPELINE_FAILURE"], |e| {
         event_type(e) == "RUN_FAILURE"
@@ -91,10 +93,8 @@ fn event_type_items_match_types_containing_them() {
     check(&["--event-type", "HANDLED_OUTPUT,LOADED_INPUT"], |e| {
         matches!(event_type(e), "HANDLED_OUTPUT" | "LOADED_INPUT")
     });
-    // LOG names user log lines, which have no event type (and LOGS_CAPTURED contains it).
-    check(&["--event-type", "LOG"], |e| {
-        e["eventType"].is_null() || event_type(e).contains("LOG")
-    });
+    // LOG names user log lines, which have no event type (not LOGS_CAPTURED).
+    check(&["--event-type", "LOG"], |e| e["eventType"].is_null());
 }
 
 #[test]
@@ -309,4 +309,81 @@ fn count_by_counts_what_the_filters_select() {
         "runId",
         |e| e["runId"].clone(),
     );
+}
+
+/// A whole event type matches that type only; other items keep the
+/// reference's substring meaning; LOG is the log lines alone.
+#[test]
+fn a_whole_event_type_matches_exactly() {
+    let types = |t: &str| -> std::collections::BTreeSet<String> {
+        ndjson(&run(&[
+            "logs",
+            "fixtures/dagster-1.13",
+            "--event-type",
+            t,
+            "--ndjson",
+        ]))
+        .iter()
+        .map(|e| e["eventType"].as_str().unwrap_or("LOG").to_string())
+        .collect()
+    };
+    assert_eq!(types("RUN_START"), ["RUN_START".to_string()].into());
+    assert_eq!(types("pipeline_start"), ["RUN_START".to_string()].into());
+    assert_eq!(types("LOG"), ["LOG".to_string()].into());
+    assert_eq!(
+        types("ASSET_MATERIALIZATION"),
+        ["ASSET_MATERIALIZATION".to_string()].into()
+    );
+    let failures = types("FAILURE");
+    assert!(
+        failures.contains("STEP_FAILURE")
+            && failures.contains("RUN_FAILURE")
+            && failures.contains("RESOURCE_INIT_FAILURE"),
+        "{failures:?}"
+    );
+    assert!(types("MATERIALIZATION").contains("ASSET_MATERIALIZATION_PLANNED"));
+}
+
+/// A `--step-key` or `--event-type` that matches nothing says so, with the
+/// nearest name the selected runs have.
+#[test]
+fn a_filter_that_matches_nothing_says_so() {
+    let case = "fixtures/dagster-1.13/l_config_diff";
+    let out = run(&[
+        "logs",
+        case,
+        "--run-id",
+        "0f246d01",
+        "--step-key",
+        "fetch_sale",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).is_empty());
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "no event of the selected runs has step key \"fetch_sale\"; did you mean fetch_sales?"
+        ),
+        "{err}"
+    );
+    let out = run(&[
+        "logs",
+        case,
+        "--run-id",
+        "0f246d01",
+        "--event-type",
+        "STEP_FAILUER",
+    ]);
+    let err = stderr(&out);
+    assert!(err.contains("did you mean STEP_FAILURE?"), "{err}");
+    // A filter that matches says nothing.
+    let out = run(&[
+        "logs",
+        case,
+        "--run-id",
+        "0f246d01",
+        "--step-key",
+        "fetch_sales",
+    ]);
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }

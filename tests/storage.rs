@@ -372,7 +372,10 @@ fn the_fixture_home_is_left_as_committed() {
             let name = path.to_string_lossy().to_string();
             if path.is_dir() {
                 stack.push(path);
-            } else if ["-wal", "-shm", "-journal"].iter().any(|s| name.ends_with(s)) {
+            } else if ["-wal", "-shm", "-journal"]
+                .iter()
+                .any(|s| name.ends_with(s))
+            {
                 side_files.push(name);
             }
         }

@@ -492,10 +492,11 @@ pub(crate) struct LogsArgs {
     #[arg(long, value_name = "ID", help_heading = "Filters")]
     pub(crate) run_id: Option<String>,
 
-    /// Only these event types, comma-separated; an item also matches every
-    /// type containing it (FAILURE matches STEP_FAILURE, RUN_FAILURE,
-    /// RESOURCE_INIT_FAILURE), case-insensitive, PIPELINE_* = RUN_*; LOG
-    /// matches user log lines (which have no event type)
+    /// Only these event types, comma-separated, case-insensitive,
+    /// PIPELINE_* = RUN_*: a whole type matches that type only (RUN_START is
+    /// not RUN_STARTING); any other item every type containing it (FAILURE
+    /// matches STEP_FAILURE, RUN_FAILURE, RESOURCE_INIT_FAILURE); LOG matches
+    /// user log lines (which have no event type)
     #[arg(
         long,
         value_name = "TYPES",

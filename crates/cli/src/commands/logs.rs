@@ -4,6 +4,7 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use anyhow::Result;
+use daglog_ingest::schema::is_known_event_type;
 use daglog_ingest::{Archive, EventRef, EventView, KeepRaw, Run, encode_cursor};
 use daglog_report::{
     CountField, Counts, CountsFormat, HumanLogs, HumanOptions, JsonLogPrinter, JsonLogs,
@@ -14,6 +15,11 @@ use rayon::prelude::*;
 
 use crate::config::{EventFilter, LogsConfig, LogsFormat};
 use crate::load::{load, select_run};
+
+/// `LOG` (or `LOG_MESSAGE`) names the user's log lines, which have no type.
+fn is_log_item(want: &str) -> bool {
+    want == "LOG" || want == "LOG_MESSAGE"
+}
 
 impl EventFilter {
     /// Every event passes.
@@ -46,15 +52,18 @@ impl EventFilter {
         }
         if !self.event_types.is_empty() {
             let hit = match ev.event_type {
-                Some(t) => self
-                    .event_types
-                    .iter()
-                    .any(|want| t.contains(want.as_str())),
+                // A whole event type names that type only (RUN_START is not
+                // RUN_STARTING); anything else is the reference's substring
+                // (FAILURE is every *_FAILURE).
+                Some(t) => self.event_types.iter().any(|want| {
+                    if is_known_event_type(want) {
+                        t == want
+                    } else {
+                        !is_log_item(want) && t.contains(want.as_str())
+                    }
+                }),
                 // Log lines have no event type; LOG names them.
-                None => self
-                    .event_types
-                    .iter()
-                    .any(|want| want == "LOG" || want == "LOG_MESSAGE"),
+                None => self.event_types.iter().any(|want| is_log_item(want)),
             };
             if !hit {
                 return false;
@@ -97,6 +106,7 @@ pub(crate) fn run(cfg: &LogsConfig) -> Result<bool> {
             run.run_id
         );
     }
+    warn_of_misses(&cfg.filter, archive, &runs);
     let mut out = io::BufWriter::with_capacity(256 * 1024, raw_stdout());
     if let Some(field) = cfg.count_by {
         let format = match cfg.format {
@@ -128,6 +138,94 @@ pub(crate) fn run(cfg: &LogsConfig) -> Result<bool> {
         LogsFormat::Ndjson => print_json(archive, &page, &end, &mut NdjsonLogs::new(out))?,
     }
     Ok(!loaded.had_problems)
+}
+
+/// Says on stderr which `--step-key` and `--event-type` items match no event
+/// of the selected runs, with the nearest names they have: a typo must not
+/// pass for "no such events".
+fn warn_of_misses(filter: &EventFilter, archive: &Archive, runs: &[&Run]) {
+    if filter.step_keys.is_empty() && filter.event_types.is_empty() {
+        return;
+    }
+    let mut steps: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    let mut types: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for run in runs {
+        for &r in &run.events {
+            let ev = archive.event(r);
+            steps.extend(ev.step_key);
+            types.insert(ev.event_type.unwrap_or("LOG"));
+        }
+    }
+    let mut err = io::stderr().lock();
+    for want in &filter.step_keys {
+        if !steps.contains(want.as_str()) {
+            let _ = writeln!(
+                err,
+                "daglog: warning: no event of the selected runs has step key {want:?}{}",
+                suggestion(want, &steps)
+            );
+        }
+    }
+    for want in &filter.event_types {
+        let hit = |t: &&str| {
+            if is_known_event_type(want) || is_log_item(want) {
+                *t == want || (is_log_item(want) && *t == "LOG")
+            } else {
+                t.contains(want.as_str())
+            }
+        };
+        if !types.iter().any(hit) {
+            let _ = writeln!(
+                err,
+                "daglog: warning: no event of the selected runs has an event type matching {want:?}{}",
+                suggestion(want, &types)
+            );
+        }
+    }
+}
+
+/// `; did you mean X?` for the name of `names` nearest to `want`, when one
+/// is near enough to be a typo.
+fn suggestion(want: &str, names: &std::collections::BTreeSet<&str>) -> String {
+    let want_lower = want.to_ascii_lowercase();
+    let best = names
+        .iter()
+        .map(|n| (edit_distance(&want_lower, &n.to_ascii_lowercase()), *n))
+        .min();
+    match best {
+        Some((d, name)) if d <= (want.len() / 3).max(2) => format!("; did you mean {name}?"),
+        _ if names.is_empty() => String::new(),
+        _ => {
+            let some: Vec<&str> = names.iter().take(8).copied().collect();
+            format!(
+                " (they have: {}{})",
+                some.join(", "),
+                if names.len() > some.len() {
+                    ", …"
+                } else {
+                    ""
+                }
+            )
+        }
+    }
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// Standard output without its line buffering: the JSON of a whole archive is
