@@ -542,3 +542,21 @@ fn a_key_given_twice_counts_the_first_time() {
     let counted = stdout(&run(&["logs", f, "--count-by", "step", "--json"]));
     assert!(counted.contains("first_key"), "{counted}");
 }
+
+/// An empty or wrong folder is not "all is well": every command says that
+/// nothing was read, and how many files were passed over, with status 1.
+#[test]
+fn a_folder_with_nothing_to_read_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("notes.txt"), "not an export\n").unwrap();
+    for command in ["diagnose", "logs", "stats", "runs", "report"] {
+        let out = run(&[command, tmp.path().to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        assert!(out.stdout.is_empty(), "{command}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("nothing was read: the inputs hold no Dagster events or run records (0 files read, 1 passed over as not exports, 0 skipped with errors)"),
+            "{command}: {err}"
+        );
+    }
+}

@@ -102,11 +102,45 @@ pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw, details: bool) -> Resul
         }
         let _ = writeln!(err, "daglog: {}", parts.join(", "));
     }
+    if archive.runs.is_empty() && archive.metadata.is_empty() {
+        return Err(NothingRead {
+            files_read: s.files_read,
+            passed_over: s.files_ignored,
+            failed: s.files_failed,
+        }
+        .into());
+    }
     Ok(Loaded {
         had_problems: !archive.problems.is_empty(),
         archive: ManuallyDrop::new(archive),
     })
 }
+
+/// The inputs held no event and no run record: exit status 1, never an
+/// empty answer that reads as "all is well".
+#[derive(Debug)]
+pub(crate) struct NothingRead {
+    files_read: usize,
+    passed_over: usize,
+    failed: usize,
+}
+
+impl std::fmt::Display for NothingRead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "nothing was read: the inputs hold no Dagster events or run records ({} file{} read, \
+             {} passed over as not exports, {} skipped with errors); give exported logs, a \
+             DAGSTER_HOME or a database dump (`daglog --help` lists what daglog reads)",
+            self.files_read,
+            plural(self.files_read),
+            self.passed_over,
+            self.failed
+        )
+    }
+}
+
+impl std::error::Error for NothingRead {}
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }

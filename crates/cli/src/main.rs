@@ -16,7 +16,7 @@ use crate::args::{Cli, Command};
 use crate::config::{
     AnalysisConfig, CapturedConfig, CompareConfig, LogsConfig, ReportConfig, RunsConfig,
 };
-use crate::load::StrictStop;
+use crate::load::{NothingRead, StrictStop};
 
 // Reading an archive allocates and frees a buffer per file; glibc returns
 // large buffers to the kernel and faults them in again for the next file,
@@ -74,7 +74,10 @@ fn exit_status(err: &anyhow::Error) -> u8 {
     // and anything unexpected are 2.
     let changed_input =
         io_errors().any(|e| e.get_ref().is_some_and(|e| e.is::<daglog_ingest::Error>()));
-    if err.downcast_ref::<StrictStop>().is_some() || changed_input {
+    if err.downcast_ref::<StrictStop>().is_some()
+        || err.downcast_ref::<NothingRead>().is_some()
+        || changed_input
+    {
         1
     } else {
         2
