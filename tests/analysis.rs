@@ -496,3 +496,41 @@ fn planned_events_are_not_step_activity() {
         "{steps:?}"
     );
 }
+
+/// An export cut short (1,000 events and `hasMore: true`, the common case
+/// of an export without a limit) is not a hang: with its run record the run
+/// is what the record says; alone, the verdict says the export is
+/// incomplete.
+#[test]
+fn an_export_cut_short_is_not_a_hang() {
+    let j1 = "fixtures/dagster-1.13/j1_fanout_300_success/4fb36135-36bc-41e9-b621-a73f55f84472";
+    let page = format!("{j1}/pages/page-0001.json");
+    let with_record = run(&["diagnose", &page, &format!("{j1}/run.json"), "--json"]);
+    let v: Value = serde_json::from_slice(&with_record.stdout).unwrap();
+    assert_eq!(v["runs"].as_array().unwrap().len(), 0, "{v}");
+    let with_record = run(&[
+        "diagnose",
+        &page,
+        &format!("{j1}/run.json"),
+        "--all",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_slice(&with_record.stdout).unwrap();
+    assert_eq!(v["runs"][0]["status"], "SUCCESS");
+    assert!(v["runs"][0]["pattern"].is_null());
+    let alone = run(&["diagnose", &page, "--json"]);
+    let v: Value = serde_json::from_slice(&alone.stdout).unwrap();
+    let d = &v["runs"][0];
+    assert_ne!(d["pattern"], "timeout_hang");
+    assert!(
+        d["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("the export is incomplete"),
+        "{d}"
+    );
+    assert!(
+        d["warnings"][0].as_str().unwrap().contains("hasMore: true"),
+        "{d}"
+    );
+}

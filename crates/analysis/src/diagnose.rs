@@ -36,6 +36,8 @@ pub enum Pattern {
     ProcessCrash,
     /// Canceled without signs of a hang (e.g. while queued).
     Canceled,
+    /// The run was still going when it was exported: no end, no long silence.
+    StillRunning,
     /// Only a hook failed.
     HookError,
     /// An exception in user code that is none of the above.
@@ -56,6 +58,7 @@ impl Pattern {
             Pattern::UpstreamDependency => "upstream_dependency",
             Pattern::ProcessCrash => "process_crash",
             Pattern::Canceled => "canceled",
+            Pattern::StillRunning => "still_running",
             Pattern::HookError => "hook_error",
             Pattern::UserCodeError => "user_code_error",
             Pattern::Unknown => "unknown",
@@ -693,6 +696,10 @@ fn next_steps(
             out.push("The run was canceled by a termination request, not by an error: check who or what canceled it (UI, sensor, run monitoring)".into());
             out.push(format!("daglog logs ARCHIVE --run-id {run_id} --event-type RUN_CANCELING,RUN_CANCELED,ENGINE_EVENT"));
         }
+        Pattern::StillRunning => {
+            out.push("The run was still going when it was exported: export it again once it has ended (or look at its status in the UI) before calling it a hang".into());
+            out.push(format!("What step {step} was doing last: {logs}"));
+        }
         Pattern::HookError => {
             out.push(format!(
                 "Fix the failing hook of step {step}; the step's own work is not affected"
@@ -736,9 +743,26 @@ pub fn diagnose(
     gaps: &RunGaps,
     failure_reason: Option<String>,
     successful_sibling: Option<&str>,
+    record_status: Option<RunStatus>,
 ) -> Diagnosis {
     let reading = read(archive, run);
     let mut warnings = Vec::new();
+    // An export cut short (its last page says hasMore: true) lacks the run's
+    // end: its status comes from the run record, and its silence is no hang.
+    let status = match record_status {
+        Some(r) if run.truncated && r.is_terminal() => r,
+        _ => stats.status,
+    };
+    if run.truncated {
+        warnings.push(format!(
+            "the export of this run is incomplete: it ends on a page with hasMore: true, so its later events are missing{}",
+            if status != stats.status {
+                format!("; its status, {}, comes from its run record", status.as_str())
+            } else {
+                String::new()
+            }
+        ));
+    }
 
     // Retries: flaky (retried, then succeeded) and exhausted.
     let mut flaky_steps = Vec::new();
@@ -858,14 +882,32 @@ pub fn diagnose(
     });
 
     // Hangs and cancels decide before errors: the interrupt is the symptom.
-    let canceled = matches!(stats.status, RunStatus::Canceled | RunStatus::Canceling);
+    // A run with no end is a hang only when a long silence shows it; else it
+    // was still going when exported (a snapshot). An incomplete export
+    // shows neither.
+    let canceled = matches!(status, RunStatus::Canceled | RunStatus::Canceling);
     let open = !gaps.open_steps.is_empty();
-    let hang = gaps.canceled_after_silence
-        || (open && !stats.status.is_terminal())
-        || (gaps.no_terminal_event && gaps.hang_candidate);
+    let long_silence = !gaps.gaps.is_empty();
+    let unfinished =
+        (open && !status.is_terminal()) || (gaps.no_terminal_event && gaps.hang_candidate);
+    let hang = !run.truncated && (gaps.canceled_after_silence || (unfinished && long_silence));
+    let still_running = !run.truncated && !hang && unfinished && !canceled && !status.is_terminal();
     let mut evidence: Vec<EventSummary> = Vec::new();
-    let (pattern, root) = if stats.status == RunStatus::Success {
+    let (pattern, root) = if status == RunStatus::Success {
         (None, None)
+    } else if still_running {
+        let step = gaps.open_steps.first().cloned();
+        if let Some(&last) = run.events.last() {
+            evidence.push(EventSummary::with_error(&archive.event(last)));
+        }
+        let root = RootFailure {
+            step_key: step,
+            pattern: Pattern::StillRunning,
+            root_error: None,
+            time: gaps.last_event_time,
+            cascade: Vec::new(),
+        };
+        (Some(Pattern::StillRunning), Some(root))
     } else if hang {
         let step = gaps
             .gaps
@@ -984,6 +1026,11 @@ pub fn diagnose(
         gaps,
         &other_failures,
     );
+    if run.truncated && pattern == Some(Pattern::Unknown) && root_error.is_none() {
+        summary = "the export is incomplete (it ends on hasMore: true) and what it holds shows no \
+                   failure: export the rest of the run's events (or its run.json) to know how it ended"
+            .into();
+    }
     if let Some(r) = retries_exhausted
         .iter()
         .find(|r| Some(&r.step_key) == root_step.as_ref())
@@ -996,7 +1043,7 @@ pub fn diagnose(
     Diagnosis {
         run_id: stats.run_id.clone(),
         job_name: stats.job_name.clone(),
-        status: stats.status,
+        status,
         pattern,
         summary,
         root_step,
@@ -1047,6 +1094,9 @@ fn summarise(
             }
         }
         Pattern::Canceled => format!("canceled {at}, with no sign of a hang"),
+        Pattern::StillRunning => format!(
+            "still running when exported, {at}: no end yet, and no long silence between its events shows a hang"
+        ),
         Pattern::Unknown if err.is_none() => match stats.status {
             RunStatus::Queued => "the run is still queued: it never started".into(),
             RunStatus::Starting => "the run never started executing".into(),

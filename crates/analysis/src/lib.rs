@@ -187,7 +187,14 @@ impl<'a> Analysis<'a> {
         }
         let mut out = Vec::new();
         for (run, s) in self.runs.iter().zip(stats) {
-            if s.status == RunStatus::Success && !include_success {
+            let record_status = best
+                .get(s.run_id.as_str())
+                .and_then(|m| m.status.as_deref())
+                .and_then(RunStatus::from_name);
+            // An incomplete export of a run its record says succeeded.
+            let succeeded = s.status == RunStatus::Success
+                || (run.truncated && record_status == Some(RunStatus::Success));
+            if succeeded && !include_success {
                 continue;
             }
             let Some(g) = gaps_of.get(s.run_id.as_str()).copied() else {
@@ -204,7 +211,15 @@ impl<'a> Analysis<'a> {
                 .as_deref()
                 .and_then(|job| latest_success.get(job))
                 .map(|o| o.run_id.as_str());
-            out.push(diagnose(self.archive, run, s, g, failure_reason, sibling));
+            out.push(diagnose(
+                self.archive,
+                run,
+                s,
+                g,
+                failure_reason,
+                sibling,
+                record_status,
+            ));
         }
         out
     }

@@ -107,6 +107,21 @@ impl RunStatus {
     }
 
     /// Whether the run has ended (success, failure or canceled).
+    /// The status a run record names (`SUCCESS`, `FAILURE`…), if it is one.
+    pub fn from_name(name: &str) -> Option<RunStatus> {
+        Some(match name {
+            "SUCCESS" => RunStatus::Success,
+            "FAILURE" => RunStatus::Failure,
+            "CANCELED" => RunStatus::Canceled,
+            "CANCELING" => RunStatus::Canceling,
+            "QUEUED" | "NOT_STARTED" => RunStatus::Queued,
+            "STARTING" => RunStatus::Starting,
+            "STARTED" => RunStatus::Started,
+            _ => return None,
+        })
+    }
+
+    /// Whether the run has ended.
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
