@@ -232,6 +232,8 @@ pub(crate) struct TableRows<'p> {
     runless: HashSet<u64>,
     runs: Vec<RunMeta>,
     tags: HashMap<String, Map<String, Value>>,
+    /// A copy of the event being parsed (simd-json unescapes in place).
+    scratch: Vec<u8>,
 }
 
 impl<'p> TableRows<'p> {
@@ -246,6 +248,7 @@ impl<'p> TableRows<'p> {
             runless: HashSet::new(),
             runs: Vec::new(),
             tags: HashMap::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -265,25 +268,23 @@ impl<'p> TableRows<'p> {
             self.problems.push(e);
             return;
         };
-        // Python's json writes float('nan') metadata as a bare NaN.
-        let fixed;
-        let parsed = match debug::Entry::from_slice(text) {
-            Ok(entry) => Ok(entry),
+        // simd-json unescapes in place: a copy of the text is parsed.
+        self.scratch.clear();
+        self.scratch.extend_from_slice(text);
+        let mut fixed: Vec<u8>;
+        let entry = match debug::Entry::from_slice(&mut self.scratch) {
+            Ok(entry) => entry,
+            // Python's json writes float('nan') metadata as a bare NaN.
             Err(first) => match nan_as_null(text) {
                 Some(f) => {
                     fixed = f;
-                    debug::Entry::from_slice(&fixed).map_err(|_| first)
+                    match debug::Entry::from_slice(&mut fixed) {
+                        Ok(entry) => entry,
+                        Err(_) => return self.not_json(row.id, &first),
+                    }
                 }
-                None => Err(first),
+                None => return self.not_json(row.id, &first),
             },
-        };
-        let entry = match parsed {
-            Ok(entry) => entry,
-            Err(e) => {
-                let e = self.bad("event_logs", row.id, format!("its event is not JSON: {e}"));
-                self.problems.push(e);
-                return;
-            }
         };
         let run_id = entry.run_id().or(row.run_id);
         if run_id.is_none_or(str::is_empty) {
@@ -297,6 +298,11 @@ impl<'p> TableRows<'p> {
             let e = self.bad("event_logs", row.id, reason);
             self.problems.push(e);
         }
+    }
+
+    fn not_json(&mut self, id: i64, why: &str) {
+        let e = self.bad("event_logs", id, format!("its event is not JSON: {why}"));
+        self.problems.push(e);
     }
 
     /// Adds one `run_tags` row.
