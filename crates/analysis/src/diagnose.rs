@@ -1060,6 +1060,43 @@ pub fn diagnose(
     }
 }
 
+/// A run known only from its record: what the record says, and that its
+/// events are not in the archive.
+pub(crate) fn record_only(m: &daglog_ingest::RunMeta, status: RunStatus) -> Diagnosis {
+    let failure_reason = crate::meta::tags_of(m.raw.get("tags"))
+        .into_iter()
+        .find(|(k, _)| k == "dagster/failure_reason")
+        .map(|(_, v)| v);
+    let reason = failure_reason
+        .as_deref()
+        .map_or(String::new(), |r| format!(", dagster/failure_reason {r}"));
+    let short = &m.run_id[..m.run_id.len().min(8)];
+    Diagnosis {
+        run_id: m.run_id.clone(),
+        job_name: m.job_name.clone(),
+        status,
+        pattern: (status != RunStatus::Success).then_some(Pattern::Unknown),
+        summary: format!(
+            "known only from its run record ({}{reason}): no events of it in the archive",
+            status.as_str()
+        ),
+        root_step: None,
+        root_error: None,
+        cascade: Vec::new(),
+        other_failures: Vec::new(),
+        flaky_steps: Vec::new(),
+        retries_exhausted: Vec::new(),
+        warnings: Vec::new(),
+        failure_reason,
+        evidence: Vec::new(),
+        next_steps: vec![format!(
+            "Export its events to diagnose it: logsForRun over GraphQL (the reference's get_run_logs.py --run-id {short}), `dagster debug export {} debug.gzip`, or the instance's storage",
+            m.run_id
+        )],
+        captured_stderr: None,
+    }
+}
+
 fn summarise(
     pattern: Option<Pattern>,
     stats: &RunStats,

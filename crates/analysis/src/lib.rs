@@ -221,6 +221,24 @@ impl<'a> Analysis<'a> {
                 record_status,
             ));
         }
+        // Over the whole archive, runs known only from their records
+        // (run lists, run.json, storage rows) that did not succeed: the OOM
+        // kill whose logs were never exported must not go unmentioned.
+        if self.runs.len() == self.archive.runs.len() {
+            let with_events: std::collections::HashSet<&str> =
+                self.runs.iter().map(|r| r.run_id.as_str()).collect();
+            let mut only_records: Vec<_> = best
+                .values()
+                .filter(|m| !with_events.contains(m.run_id.as_str()))
+                .filter_map(|m| {
+                    let status = m.status.as_deref().and_then(RunStatus::from_name)?;
+                    (status != RunStatus::Success || include_success)
+                        .then(|| diagnose::record_only(m, status))
+                })
+                .collect();
+            only_records.sort_by(|a, b| a.run_id.cmp(&b.run_id));
+            out.extend(only_records);
+        }
         out
     }
 

@@ -98,8 +98,21 @@ fn the_fixture_archive_report() {
     assert_eq!(hangs, vec!["166ed867-5a24-4afd-80fc-d7a42a0f6ed6"]);
     // The slowest step is the one that hung for five minutes.
     assert_eq!(r.slowest_steps[0].step_key, "wait_for_partner_file");
-    // Failures newest first, one per failed run.
-    assert_eq!(r.failures.len(), 11);
+    // Failures newest first, one per failed run: 11 with events, then the
+    // 10 the run lists name whose events were never exported (the OOM kill
+    // among them), with what their records say.
+    assert_eq!(r.failures.len(), 21);
+    let oom = r
+        .failures
+        .iter()
+        .find(|d| d.job_name.as_deref() == Some("oom_killed_job"))
+        .unwrap();
+    assert!(
+        oom.summary
+            .starts_with("known only from its run record (FAILURE"),
+        "{}",
+        oom.summary
+    );
 }
 
 #[test]
