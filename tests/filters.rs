@@ -387,3 +387,45 @@ fn a_filter_that_matches_nothing_says_so() {
     ]);
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }
+
+/// Error events show their whole message and every link of the chain with
+/// its message under the event line: the SQL error inside "Query failed:",
+/// the user's ValueError inside Dagster's wrapper.
+#[test]
+fn error_events_show_the_whole_error() {
+    let out = stdout(&run(&[
+        "logs",
+        "fixtures/dagster-1.13/o_log_message_edge_cases",
+        "--level",
+        "error",
+    ]));
+    assert!(
+        out.contains("    cause: RuntimeError: Query failed:\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ERROR: relation \"missing_table\" does not exist"),
+        "{out}"
+    );
+    let out = stdout(&run(&[
+        "logs",
+        "fixtures/dagster-1.13",
+        "--run-id",
+        "5778ed0a",
+        "--step-key",
+        "validate_schema",
+    ]));
+    assert!(
+        out.contains("    cause: ValueError: Expected column 'id' but not found (columns: ['customer_id', 'ltv', 'name'])\n    cause: KeyError: 'id'\n"),
+        "{out}"
+    );
+    // --full: every event's whole message, not only errors'.
+    let full = stdout(&run(&[
+        "logs",
+        "fixtures/dagster-1.13/o_log_message_edge_cases",
+        "--full",
+        "--event-type",
+        "LOG",
+    ]));
+    assert!(full.contains("\n    FROM sales.orders\n"), "{full}");
+}

@@ -566,6 +566,11 @@ pub(crate) struct LogsArgs {
     #[arg(long, help_heading = "Output")]
     pub(crate) ndjson: bool,
 
+    /// Print every event's whole message, each line under the event (error
+    /// events always show their whole message and every cause)
+    #[arg(long, help_heading = "Output", conflicts_with_all = ["json", "ndjson"])]
+    pub(crate) full: bool,
+
     /// Never colour the output (NO_COLOR is honoured too)
     #[arg(long, help_heading = "Output")]
     pub(crate) no_color: bool,

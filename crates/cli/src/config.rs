@@ -66,7 +66,7 @@ impl InputConfig {
 /// Output format of `logs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LogsFormat {
-    Human { color: bool },
+    Human { color: bool, full: bool },
     Json,
     Ndjson,
 }
@@ -179,7 +179,10 @@ impl LogsConfig {
         } else if args.ndjson {
             LogsFormat::Ndjson
         } else {
-            LogsFormat::Human { color }
+            LogsFormat::Human {
+                color,
+                full: args.full,
+            }
         };
         if args.run_id.as_deref().is_some_and(|r| r.trim().is_empty()) {
             bail!(UsageError("--run-id is empty".into()));

@@ -44,6 +44,8 @@ pub struct HumanOptions {
     pub color: bool,
     /// Start each line with the run id's first 8 characters (for several runs).
     pub show_run: bool,
+    /// Every event's whole message under its line, not only error events'.
+    pub full: bool,
 }
 
 /// One line per event: time, level, type, step, first line of the message, error chain.
@@ -89,6 +91,20 @@ fn clip(s: &str) -> (&str, bool) {
     match s.char_indices().nth(MAX_MESSAGE_CHARS) {
         Some((at, _)) => (&s[..at], true),
         None => (s, false),
+    }
+}
+
+impl<W: Write> HumanLogs<W> {
+    /// One line under an event: `indent` spaces, `head`, then `text`, escaped.
+    fn write_indented(&mut self, head: &str, text: &str, indent: usize) -> io::Result<()> {
+        let line = format!(
+            "{:indent$}{}{}",
+            "",
+            escape_control(head),
+            escape_control(text)
+        );
+        self.out.write_all(line.trim_end().as_bytes())?;
+        self.out.write_all(b"\n")
     }
 }
 
@@ -147,7 +163,36 @@ impl<W: Write> LogPrinter for HumanLogs<W> {
         }
         let trimmed = line.trim_end();
         self.out.write_all(trimmed.as_bytes())?;
-        self.out.write_all(b"\n")
+        self.out.write_all(b"\n")?;
+        // The whole text where it matters: an error's full message and every
+        // link of its chain, each with its own message (the user's
+        // `ValueError` inside Dagster's wrapper), indented under the event.
+        if self.opts.full || ev.error.is_some() {
+            let mut rest = ev.message.trim_end().lines().skip(1).peekable();
+            if cut && rest.peek().is_none() {
+                self.write_indented("", ev.message, 4)?;
+            }
+            for l in rest {
+                self.write_indented("", l, 4)?;
+            }
+            if let Some(err) = ev.error {
+                for (i, link) in err.chain.iter().enumerate() {
+                    let head = if i == 0 { "error: " } else { "cause: " };
+                    let class = link
+                        .class_name
+                        .as_deref()
+                        .map_or(String::new(), |c| format!("{c}: "));
+                    let text = link.text();
+                    let mut lines = text.lines();
+                    let first = lines.next().unwrap_or("");
+                    self.write_indented(&format!("{head}{class}"), first, 4)?;
+                    for l in lines {
+                        self.write_indented("", l, 11)?;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     fn finish(&mut self, _end: &PageEnd) -> io::Result<()> {

@@ -120,12 +120,13 @@ pub(crate) fn run(cfg: &LogsConfig) -> Result<bool> {
     }
     let (page, end) = select_page(cfg, archive, &runs);
     match cfg.format {
-        LogsFormat::Human { color } => {
+        LogsFormat::Human { color, full } => {
             let mut printer = HumanLogs::new(
                 out,
                 HumanOptions {
                     color,
                     show_run: runs.len() > 1,
+                    full,
                 },
             );
             printer.begin()?;
