@@ -534,3 +534,35 @@ fn an_export_cut_short_is_not_a_hang() {
         "{d}"
     );
 }
+
+/// Next steps are commands to paste: they name the paths the user gave,
+/// never a literal ARCHIVE, and never `--step-key (run level)`.
+#[test]
+fn next_steps_name_the_inputs_given() {
+    let out = run(&["diagnose", "fixtures/dagster-1.13", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps: Vec<&str> = v["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| {
+            d["nextSteps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap())
+        })
+        .collect();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.contains("daglog logs fixtures/dagster-1.13 --run-id")),
+        "{steps:?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .all(|s| !s.contains("ARCHIVE") && !s.contains("(run level)")),
+        "{steps:?}"
+    );
+}

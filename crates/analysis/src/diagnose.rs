@@ -546,6 +546,20 @@ fn cascade_of(
     }
 }
 
+/// Where commands in the advice name the inputs: the command line puts the
+/// paths the user gave in its place (see [`Diagnosis::name_inputs`]).
+pub(crate) const ARCHIVE: &str = "ARCHIVE";
+
+impl Diagnosis {
+    /// Puts `inputs` (the paths daglog was given, ready for a shell) in place
+    /// of [`ARCHIVE`] in the commands of the next steps.
+    pub fn name_inputs(&mut self, inputs: &str) {
+        for step in &mut self.next_steps {
+            *step = step.replace(ARCHIVE, inputs);
+        }
+    }
+}
+
 /// Advice for a pattern, made specific with what the events name.
 fn next_steps(
     pattern: Pattern,
@@ -567,7 +581,10 @@ fn next_steps(
                 .map(|c| c.get(0).map_or("", |m| m.as_str()).to_string())
         })
     };
-    let logs = format!("daglog logs ARCHIVE --run-id {run_id} --step-key {step}");
+    let logs = match root_step {
+        Some(step) => format!("daglog logs {ARCHIVE} --run-id {run_id} --step-key {step}"),
+        None => format!("daglog logs {ARCHIVE} --run-id {run_id} --level error"),
+    };
     let mut out = Vec::new();
     match pattern {
         Pattern::ImportError => {
@@ -606,7 +623,7 @@ fn next_steps(
                 "Test that the external service is reachable from where the run worker runs".into(),
             );
             out.push(format!(
-                "daglog logs ARCHIVE --run-id {run_id} --event-type RESOURCE_INIT"
+                "daglog logs {ARCHIVE} --run-id {run_id} --event-type RESOURCE_INIT"
             ));
         }
         Pattern::DataValidation => {
@@ -675,11 +692,11 @@ fn next_steps(
             out.push("Check its blocking operations (network calls, locks, waits on files or queues) for a missing timeout".into());
             out.push("Set a limit so a hang fails fast: the `dagster/max_runtime` run tag, or a timeout inside the op".into());
             out.push(format!(
-                "daglog timeline ARCHIVE --run-id {run_id} --gap 10s"
+                "daglog timeline {ARCHIVE} --run-id {run_id} --gap 10s"
             ));
         }
         Pattern::UpstreamDependency => {
-            out.push(format!("Check the status of the steps upstream of {step}: daglog stats ARCHIVE --run-id {run_id}"));
+            out.push(format!("Check the status of the steps upstream of {step}: daglog stats {ARCHIVE} --run-id {run_id}"));
             out.push("Check that the upstream outputs exist in the IO manager's storage (a re-execution reads them from the parent run)".into());
             out.push(format!("{logs} --event-type LOADED_INPUT,STEP_FAILURE"));
         }
@@ -689,12 +706,12 @@ fn next_steps(
             ));
             out.push("Check the host's kernel log / the orchestrator's events for OOM kills at that time".into());
             out.push(format!(
-                "daglog logs ARCHIVE --run-id {run_id} --event-type ENGINE_EVENT,STEP_FAILURE"
+                "daglog logs {ARCHIVE} --run-id {run_id} --event-type ENGINE_EVENT,STEP_FAILURE"
             ));
         }
         Pattern::Canceled => {
             out.push("The run was canceled by a termination request, not by an error: check who or what canceled it (UI, sensor, run monitoring)".into());
-            out.push(format!("daglog logs ARCHIVE --run-id {run_id} --event-type RUN_CANCELING,RUN_CANCELED,ENGINE_EVENT"));
+            out.push(format!("daglog logs {ARCHIVE} --run-id {run_id} --event-type RUN_CANCELING,RUN_CANCELED,ENGINE_EVENT"));
         }
         Pattern::StillRunning => {
             out.push("The run was still going when it was exported: export it again once it has ended (or look at its status in the UI) before calling it a hang".into());
@@ -725,7 +742,7 @@ fn next_steps(
     }
     if let Some(ok) = compare_with {
         out.push(format!(
-            "Compare with the successful run {} of the same job: daglog compare {} {run_id} ARCHIVE",
+            "Compare with the successful run {} of the same job: daglog compare {} {run_id} {ARCHIVE}",
             &ok[..ok.len().min(8)],
             &ok[..ok.len().min(8)]
         ));

@@ -455,11 +455,14 @@ mod tests {
             HumanOptions {
                 color: false,
                 show_run: true,
+                full: false,
             },
         ));
         insta::assert_snapshot!(String::from_utf8(out).unwrap(), @r#"
         27a22958 2026-11-24T06:30:32.511Z WARNING  LOG                    [load] multi …
         27a22958 2026-11-24T06:30:33.000Z ERROR    STEP_FAILURE           [load] Execution of step "load" failed. — DagsterExecutionStepExecutionError ← ZeroDivisionError: division by zero
+            error: DagsterExecutionStepExecutionError: Error occurred while executing op "load":
+            cause: ZeroDivisionError: division by zero
         "#);
     }
 
@@ -471,6 +474,7 @@ mod tests {
             HumanOptions {
                 color: true,
                 show_run: false,
+                full: false,
             },
         ));
         let text = String::from_utf8(out).unwrap();

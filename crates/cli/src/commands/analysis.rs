@@ -67,6 +67,34 @@ fn analyse<'a>(archive: &'a Archive, runs: Vec<&'a Run>) -> Result<(Analysis<'a>
 
 /// Reads the inputs, takes the runs `--run-id` selects (or all), computes
 /// their figures and lets `write` print; `Ok(false)` when input was skipped.
+/// Next steps name the paths the user gave, ready to paste into a shell
+/// (standard input cannot be read again: those keep `ARCHIVE`).
+fn name_inputs(diagnoses: &mut [daglog_analysis::Diagnosis], input: &crate::config::InputConfig) {
+    let mut paths = Vec::new();
+    for i in &input.inputs {
+        match i {
+            daglog_ingest::Input::Path(p) => paths.push(shell_word(&p.to_string_lossy())),
+            daglog_ingest::Input::Stdin => return,
+        }
+    }
+    let paths = paths.join(" ");
+    for d in diagnoses {
+        d.name_inputs(&paths);
+    }
+}
+
+/// `s` as one shell word: as it is when it is plain, else single-quoted.
+fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
 /// The JSON of `LOGS_CAPTURED` events, which says where each step's
 /// captured output is (a handful of events per run).
 fn captured_keys() -> KeepRaw {
@@ -206,6 +234,7 @@ pub(crate) fn diagnose(cfg: &AnalysisConfig) -> Result<bool> {
     let include_success = cfg.include_success || cfg.run_id.is_some();
     on_selected_runs(cfg, |analysis, stats, mut out| {
         let mut diagnoses = analysis.diagnoses(&stats, cfg.gap_ms, include_success)?;
+        name_inputs(&mut diagnoses, &cfg.input);
         daglog_analysis::attach_captured_stderr(
             analysis.archive(),
             &cfg.input.inputs,
@@ -264,9 +293,11 @@ pub(crate) fn report(cfg: &ReportConfig) -> Result<bool> {
             &cfg.input.inputs,
             std::slice::from_mut(&mut report.diagnosis),
         );
+        name_inputs(std::slice::from_mut(&mut report.diagnosis), &cfg.input);
         daglog_report::write_run_report(&mut buf, &report, cfg.format)?;
     } else {
-        let report = analysis.archive_report(&stats, cfg.gap_ms)?;
+        let mut report = analysis.archive_report(&stats, cfg.gap_ms)?;
+        name_inputs(&mut report.failures, &cfg.input);
         daglog_report::write_archive_report(&mut buf, &report, cfg.format)?;
     }
     match &cfg.output {
