@@ -45,6 +45,7 @@ fn load_archive(c: &mut Criterion) {
         parse: ParseOptions {
             keep_raw: KeepRaw::All,
             details: false,
+            fallback_run_id: None,
         },
         strict: false,
     };

@@ -560,3 +560,36 @@ fn a_folder_with_nothing_to_read_says_so() {
         );
     }
 }
+
+/// Events without `runId` in a file nothing else names a run for take the
+/// whole run id given with `--run-id`, said once; without it they are bad
+/// events, said once for the file.
+#[test]
+fn run_id_given_on_the_command_line_names_events_without_one() {
+    let mut v: serde_json::Value = serde_json::from_slice(&read(L_PAGE)).unwrap();
+    for e in v["events"].as_array_mut().unwrap() {
+        e.as_object_mut().unwrap().remove("runId");
+    }
+    let n = v["events"].as_array().unwrap().len();
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("page.json");
+    std::fs::write(&file, serde_json::to_vec(&v).unwrap()).unwrap();
+    let f = file.to_str().unwrap();
+    let id = "0f246d01-fd27-4aa7-a562-72470bff651d";
+    let out = run(&["stats", f, "--run-id", id, "--ndjson"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(ndjson(&out)[0]["eventCount"], n as u64);
+    assert!(
+        stderr(&out).contains(&format!("taken as run {id}, from --run-id")),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["stats", f]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.matches("has no runId").count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("(and {} more events of this file alike)", n - 1)),
+        "{err}"
+    );
+}

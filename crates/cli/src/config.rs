@@ -34,11 +34,25 @@ fn usage<T>(msg: impl Into<String>) -> Result<T> {
 #[derive(Debug)]
 pub(crate) struct InputConfig {
     pub(crate) inputs: Vec<Input>,
+    /// A whole run id given with `--run-id`: the run of events whose files
+    /// name none.
+    pub(crate) fallback_run_id: Option<String>,
     pub(crate) strict: bool,
     pub(crate) progress: bool,
 }
 
 impl InputConfig {
+    /// Takes `--run-id` as the run of events whose files name none, when it
+    /// is a whole run id (a prefix names no run to give them).
+    fn with_run_id(mut self, run_id: &Option<String>) -> Self {
+        self.fallback_run_id = run_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| daglog_ingest::looks_like_run_id(r))
+            .map(str::to_string);
+        self
+    }
+
     pub(crate) fn from_args(args: &InputArgs) -> Result<Self> {
         let mut inputs: Vec<Input> = args.paths.iter().map(|p| Input::from_arg(p)).collect();
         if inputs.is_empty() {
@@ -55,6 +69,7 @@ impl InputConfig {
         }
         Ok(InputConfig {
             inputs,
+            fallback_run_id: None,
             strict: args.strict,
             progress: !args.quiet
                 && std::io::stderr().is_terminal()
@@ -109,7 +124,7 @@ fn parse_time(flag: &str, value: &str) -> Result<i64> {
 
 impl LogsConfig {
     pub(crate) fn from_args(args: &LogsArgs) -> Result<Self> {
-        let input = InputConfig::from_args(&args.input)?;
+        let input = InputConfig::from_args(&args.input)?.with_run_id(&args.run_id);
         let mut event_types = Vec::new();
         for item in &args.event_type {
             let item = item.trim();
@@ -282,7 +297,7 @@ pub(crate) struct AnalysisConfig {
 impl AnalysisConfig {
     fn new(input: &InputArgs, run_id: &Option<String>, output: &OutputArgs) -> Result<Self> {
         Ok(AnalysisConfig {
-            input: InputConfig::from_args(input)?,
+            input: InputConfig::from_args(input)?.with_run_id(run_id),
             run_id: check_run_id(run_id)?,
             format: output.format(),
             gap_ms: 10_000,
@@ -456,7 +471,7 @@ impl ReportConfig {
             ));
         }
         Ok(ReportConfig {
-            input: InputConfig::from_args(&args.input)?,
+            input: InputConfig::from_args(&args.input)?.with_run_id(&args.run_id),
             run_id: check_run_id(&args.run_id)?,
             gap_ms: parse_duration_ms("--gap", &args.gap)?,
             format,
@@ -479,7 +494,7 @@ impl CapturedConfig {
     pub(crate) fn from_args(args: &CapturedArgs) -> Result<Self> {
         let both = !args.stdout && !args.stderr;
         Ok(CapturedConfig {
-            input: InputConfig::from_args(&args.input)?,
+            input: InputConfig::from_args(&args.input)?.with_run_id(&args.run_id),
             run_id: args.run_id.clone(),
             step_key: args.step_key.clone(),
             stdout: args.stdout || both,

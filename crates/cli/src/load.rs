@@ -35,7 +35,11 @@ pub(crate) struct Loaded {
 pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw, details: bool) -> Result<Loaded> {
     let bar = Bar::new(cfg.progress);
     let opts = LoadOptions {
-        parse: ParseOptions { keep_raw, details },
+        parse: ParseOptions {
+            keep_raw,
+            details,
+            fallback_run_id: cfg.fallback_run_id.clone(),
+        },
         strict: cfg.strict,
     };
     let archive = Archive::load(&cfg.inputs, opts, &bar).map_err(StrictStop)?;

@@ -997,6 +997,7 @@ mod tests {
         let opts = ParseOptions {
             keep_raw: KeepRaw::All,
             details: false,
+            fallback_run_id: None,
         };
         let parsed = parse_bytes(Path::new("page.json"), data, &opts);
         crate::parse::ONDEMAND.set(true);

@@ -187,6 +187,9 @@ pub struct ParseOptions {
     /// ordering and merging it takes (run, time, level, type, step, a hash
     /// of its message): enough to print its JSON, not to show or analyse it.
     pub details: bool,
+    /// The run of events exported without `runId` when nothing in or beside
+    /// their file names one (the run the user named with `--run-id`).
+    pub fallback_run_id: Option<String>,
 }
 
 impl Default for ParseOptions {
@@ -194,6 +197,7 @@ impl Default for ParseOptions {
         ParseOptions {
             keep_raw: KeepRaw::default(),
             details: true,
+            fallback_run_id: None,
         }
     }
 }
@@ -337,6 +341,7 @@ fn parse_plain(
         reshaped: None,
         notes: Vec::new(),
         noted: [false; 2],
+        given_run_id: opts.fallback_run_id.as_deref(),
     };
     let parsed = p.parse_all();
     let bad_events = p.problems.len();
@@ -486,6 +491,8 @@ struct Parser<'p> {
     reshaped: Option<Vec<u8>>,
     /// What was inferred for events that lack a field, said once per file.
     notes: Vec<String>,
+    /// The run the user named, for events whose file names none.
+    given_run_id: Option<&'p str>,
     /// Which of the notes on types and levels were given.
     noted: [bool; 2],
 }
@@ -1185,7 +1192,8 @@ impl Parser<'_> {
                         .filter_map(|p| p.file_name()?.to_str())
                         .find(|name| looks_like_run_id(name))
                         .map(|id| (id.to_string(), "its folder's name"))
-                });
+                })
+                .or_else(|| self.given_run_id.map(|id| (id.to_string(), "--run-id")));
             if let Some((id, from)) = &found {
                 self.notes.push(format!(
                     "{}: events without a runId are taken as run {id}, from {from}",
@@ -1239,7 +1247,8 @@ impl Parser<'_> {
                 bad(
                     self,
                     "the event has no runId, and neither the file's other events, a run.json \
-                     beside it nor a folder of its path names one"
+                     beside it nor a folder of its path names one (a whole run id given with \
+                     --run-id is used for such events)"
                         .into(),
                 )
             })?),

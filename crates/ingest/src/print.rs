@@ -331,6 +331,7 @@ mod tests {
             parse: ParseOptions {
                 keep_raw: KeepRaw::All,
                 details: false,
+                fallback_run_id: None,
             },
             strict: true,
         };
