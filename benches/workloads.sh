@@ -90,7 +90,8 @@ cmd() {
         # containing that text would be escaped, \"durationMs\", so grep drops only those).
         w2) echo "$DL stats -q '$CORPUS' --steps --ndjson | grep -v '\"durationMs\":null'" ;;
         w3) echo "$DL logs -q '$CORPUS' --event-type FAILURE --ndjson" ;;
-        w4) echo "$DL gaps -q '$CORPUS' --json --top 1 | jq -c '.runs[] | {runId, largestGapMs}'" ;;
+        # --gap 0: every run (gaps lists only runs with a silence of at least --gap).
+        w4) echo "$DL gaps -q '$CORPUS' --json --top 1 --gap 0 | jq -c '.runs[] | {runId, largestGapMs}'" ;;
         esac ;;
     # One jq process over all pages (cat, because xargs could split the list over several jq).
     jq) echo "$PAGES | xargs -0 cat | jq -n -c -f '$WL/$w.jq'" ;;

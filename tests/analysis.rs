@@ -566,3 +566,42 @@ fn next_steps_name_the_inputs_given() {
         "{steps:?}"
     );
 }
+
+/// `gaps` lists what its heading says: runs with a silence of at least
+/// `--gap` (and hang candidates); `stats --steps` lists a run's steps in
+/// the order they started.
+#[test]
+fn gaps_keep_to_their_threshold_and_steps_come_in_start_order() {
+    let out = run(&["gaps", "fixtures/dagster-1.13", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs = v["runs"].as_array().unwrap();
+    assert!(!runs.is_empty());
+    for r in runs {
+        assert!(
+            r["largestGapMs"].as_i64().unwrap() >= 10_000 || r["hangCandidate"] == true,
+            "{r}"
+        );
+    }
+    let all = run(&["gaps", "fixtures/dagster-1.13", "--json", "--gap", "0"]);
+    let all: Value = serde_json::from_slice(&all.stdout).unwrap();
+    assert!(all["runs"].as_array().unwrap().len() > runs.len());
+    let steps = ndjson(&run(&[
+        "stats",
+        "fixtures/dagster-1.13",
+        "--steps",
+        "--ndjson",
+    ]));
+    for pair in steps.windows(2) {
+        if pair[0]["runId"] == pair[1]["runId"]
+            && let (Some(a), Some(b)) =
+                (pair[0]["startTime"].as_f64(), pair[1]["startTime"].as_f64())
+        {
+            assert!(
+                a <= b,
+                "{} before {}",
+                pair[0]["stepKey"],
+                pair[1]["stepKey"]
+            );
+        }
+    }
+}

@@ -217,9 +217,12 @@ pub(crate) fn run_stats(
     let steps = step_stats(frame);
     for (run, mut steps) in steps {
         let r = &mut out[run as usize];
+        // In the order the steps started (STEP_START, as Dagster's
+        // stepStats); a step that never started by its first event.
+        let begun = |s: &StepStats| s.start_time.unwrap_or(s.first_event_time);
         steps.sort_by(|a, b| {
-            a.first_event_time
-                .total_cmp(&b.first_event_time)
+            begun(a)
+                .total_cmp(&begun(b))
                 .then_with(|| a.step_key.cmp(&b.step_key))
         });
         let (path, ms) = critical_path(&steps);

@@ -548,9 +548,12 @@ fn timeline_doc(tl: &Timeline) -> Document {
     let aside =
         |t: &mut Table, g: &Gap| t.aside(offset(g.before.timestamp, first).into(), gap_remark(g));
     for s in &r.steps {
+        // A step is at its STEP_START, as in `stats` and Dagster's stepStats
+        // (a step that never started: its first event).
+        let at = s.start_time.unwrap_or(s.first_event_time);
         // Both lists are in time order: a silence goes before the first step
         // that begins after the silence does.
-        while let Some(g) = gaps.next_if(|g| g.before.timestamp < s.first_event_time) {
+        while let Some(g) = gaps.next_if(|g| g.before.timestamp < at) {
             aside(&mut t, g);
         }
         let attempts = match s.attempts.len() {
@@ -560,7 +563,7 @@ fn timeline_doc(tl: &Timeline) -> Document {
         };
         let open = s.status == StepStatus::InProgress && s.end_time.is_none();
         t.row(vec![
-            offset(s.first_event_time, first).into(),
+            offset(at, first).into(),
             s.step_key.as_str().into(),
             status(s.status.as_str()),
             step_duration(s),
@@ -629,7 +632,9 @@ fn gaps_doc(runs: &[RunGaps], threshold_ms: i64) -> Document {
         ),
     );
     if runs.is_empty() {
-        doc.note("No runs.");
+        doc.note(format!(
+            "No run has a silence of {threshold} or more, and none is a hang candidate."
+        ));
         return doc;
     }
     let mut t = Table::new(&[

@@ -220,6 +220,9 @@ pub(crate) fn timeline(cfg: &AnalysisConfig) -> Result<bool> {
 pub(crate) fn gaps(cfg: &AnalysisConfig) -> Result<bool> {
     on_selected_runs(cfg, |analysis, stats, mut out| {
         let mut ranked = analysis.gaps(&stats, cfg.gap_ms, cfg.top)?;
+        // As its heading says: runs with a silence of at least --gap, and
+        // the hang candidates.
+        ranked.retain(|r| !r.gaps.is_empty() || r.hang_candidate);
         if let Some(limit) = cfg.limit {
             ranked.truncate(limit);
         }
