@@ -1080,10 +1080,7 @@ pub fn diagnose(
 /// A run known only from its record: what the record says, and that its
 /// events are not in the archive.
 pub(crate) fn record_only(m: &daglog_ingest::RunMeta, status: RunStatus) -> Diagnosis {
-    let failure_reason = crate::meta::tags_of(m.raw.get("tags"))
-        .into_iter()
-        .find(|(k, _)| k == "dagster/failure_reason")
-        .map(|(_, v)| v);
+    let failure_reason = crate::meta::failure_reason(m);
     let reason = failure_reason
         .as_deref()
         .map_or(String::new(), |r| format!(", dagster/failure_reason {r}"));

@@ -200,12 +200,9 @@ impl<'a> Analysis<'a> {
             let Some(g) = gaps_of.get(s.run_id.as_str()).copied() else {
                 continue;
             };
-            let failure_reason = best.get(s.run_id.as_str()).and_then(|m| {
-                tags_of(m.raw.get("tags"))
-                    .into_iter()
-                    .find(|(k, _)| k == "dagster/failure_reason")
-                    .map(|(_, v)| v)
-            });
+            let failure_reason = best
+                .get(s.run_id.as_str())
+                .and_then(|m| meta::failure_reason(m));
             let sibling = s
                 .job_name
                 .as_deref()

@@ -100,6 +100,14 @@ pub fn tags_of(v: Option<&Value>) -> Vec<(String, String)> {
     }
 }
 
+/// Dagster's `dagster/failure_reason` tag of a run record.
+pub(crate) fn failure_reason(m: &RunMeta) -> Option<String> {
+    tags_of(m.raw.get("tags"))
+        .into_iter()
+        .find(|(k, _)| k == "dagster/failure_reason")
+        .map(|(_, v)| v)
+}
+
 fn rank(m: &RunMeta) -> (u8, f64) {
     let complete = match m.origin {
         MetaOrigin::RunOrError => 3,

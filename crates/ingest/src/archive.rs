@@ -172,11 +172,10 @@ fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
     };
     let read = match read {
         Ok(None) => {
-            let size = std::fs::metadata(&c.path).map_or(0, |m| m.len());
             if buffer.capacity() <= KEPT_BUFFER_LIMIT {
                 FILE_BYTES.set(buffer);
             }
-            return read_storage(c, size, opts);
+            return read_storage(c, stamp.map_or(0, |s| s.len), opts);
         }
         Ok(Some(len)) => Ok(len),
         Err(e) => Err(e),

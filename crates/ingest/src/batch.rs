@@ -145,6 +145,16 @@ impl DictColumn {
         }
     }
 
+    /// Every distinct string of the column (at most a few hundred).
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        self.strings.values.iter().map(|v| &**v)
+    }
+
+    /// Whether some row is null.
+    pub fn has_null(&self) -> bool {
+        self.codes.contains(&0)
+    }
+
     fn truncate(&mut self, len: usize) {
         self.codes.truncate(len);
     }

@@ -124,6 +124,34 @@ impl<'de: 'a, 'a> serde::de::Visitor<'de> for ScalarVisitor<'a> {
     }
 }
 
+/// The visitor methods of a lenient field for the scalars it does not take
+/// (null, booleans, numbers, strings): each reads as absent.
+macro_rules! scalars_are_absent {
+    () => {
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+    };
+}
+
 /// An object read as `T`, or `None` for null or a value of another type.
 struct Lenient<T>(Option<T>);
 
@@ -154,27 +182,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
             ) -> Result<Self::Value, D::Error> {
                 Lenient::deserialize(d)
             }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_none<E>(self) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
+            scalars_are_absent!();
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
                 mut a: A,
@@ -215,12 +223,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for StrList<'a> {
             ) -> Result<Self::Value, D::Error> {
                 StrList::deserialize(d)
             }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(StrList(None))
-            }
-            fn visit_none<E>(self) -> Result<Self::Value, E> {
-                Ok(StrList(None))
-            }
+            scalars_are_absent!();
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut a: A,
@@ -229,21 +232,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for StrList<'a> {
                     .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
                     .is_some()
                 {}
-                Ok(StrList(None))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(StrList(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(StrList(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(StrList(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(StrList(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
                 Ok(StrList(None))
             }
         }

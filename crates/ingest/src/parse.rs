@@ -1403,24 +1403,29 @@ fn fold_repeated_problems(problems: Vec<Error>) -> Vec<Error> {
     if problems.len() < 3 {
         return problems;
     }
+    // "event 4 of 9: why" -> "why"; other problems (bad NDJSON lines) stay apart.
     let reason_of = |e: &Error| match e {
-        Error::Event { reason, .. } => {
-            // "event 4 of 9: why" -> "why"
-            let why = reason
+        Error::Event { reason, .. } => Some(
+            reason
                 .strip_prefix("event ")
-                .and_then(|r| r.split_once(": "));
-            Some(why.map_or(reason.as_str(), |(_, why)| why).to_string())
-        }
+                .and_then(|r| r.split_once(": "))
+                .map_or(reason.as_str(), |(_, why)| why)
+                .to_string(),
+        ),
         _ => None,
     };
-    let mut out: Vec<(Error, usize)> = Vec::new();
+    // Where each reason was first met, so a file of many bad lines stays linear.
+    let mut first: HashMap<String, usize> = HashMap::new();
+    let mut out: Vec<(Error, usize)> = Vec::with_capacity(problems.len());
     for e in problems {
-        let reason = reason_of(&e);
-        match out
-            .iter_mut()
-            .find(|(kept, _)| reason.is_some() && reason_of(kept) == reason)
-        {
-            Some((_, n)) => *n += 1,
+        match reason_of(&e) {
+            Some(reason) => match first.get(&reason) {
+                Some(&at) => out[at].1 += 1,
+                None => {
+                    first.insert(reason, out.len());
+                    out.push((e, 1));
+                }
+            },
             None => out.push((e, 1)),
         }
     }

@@ -150,11 +150,23 @@ fn warn_of_misses(filter: &EventFilter, archive: &Archive, runs: &[&Run]) {
     }
     let mut steps: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     let mut types: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
-    for run in runs {
-        for &r in &run.events {
-            let ev = archive.event(r);
-            steps.extend(ev.step_key);
-            types.insert(ev.event_type.unwrap_or("LOG"));
+    if runs.len() == archive.runs.len() {
+        // Every run: the files' dictionaries of names, not a pass over
+        // every event (this runs before `logs --event-type FAILURE` prints).
+        for b in &archive.batches {
+            steps.extend(b.step_key.values());
+            types.extend(b.event_type.values());
+            if b.event_type.has_null() {
+                types.insert("LOG");
+            }
+        }
+    } else {
+        for run in runs {
+            for &r in &run.events {
+                let ev = archive.event(r);
+                steps.extend(ev.step_key);
+                types.insert(ev.event_type.unwrap_or("LOG"));
+            }
         }
     }
     let mut err = io::stderr().lock();
