@@ -605,3 +605,52 @@ fn gaps_keep_to_their_threshold_and_steps_come_in_start_order() {
         }
     }
 }
+
+/// The diagnosis says the whole error: a multi-line message is not cut to
+/// its introduction (`Query failed:`) in the summary, the verdict or the
+/// fingerprint; the evidence shows the real error, not Dagster's wrapper;
+/// the root error is printed whole with the user's frame.
+#[test]
+fn diagnosis_keeps_the_whole_error() {
+    let case = "fixtures/dagster-1.13/o_log_message_edge_cases";
+    let v = json(&run(&["diagnose", case, "--json"]));
+    let d = &v["runs"][0];
+    let missing = "ERROR: relation \"missing_table\" does not exist";
+    assert!(d["summary"].as_str().unwrap().contains(missing), "{d}");
+    assert_eq!(d["rootError"]["userFrame"], 4, "{d}");
+    let evidence = d["evidence"].as_array().unwrap();
+    let failure = evidence
+        .iter()
+        .find(|e| e["eventType"] == "STEP_FAILURE")
+        .unwrap();
+    assert!(
+        failure["message"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("— RuntimeError: Query failed: line 1: SELECT * FROM missing_table {missing} ✗ unicode in error")),
+        "{failure}"
+    );
+    let text = stdout(&run(&["diagnose", case]));
+    assert!(
+        text.contains("Root error\n\n    RuntimeError: Query failed:\n      line 1: SELECT * FROM missing_table\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    raised in your code at:\n    ▶ File \"/opt/pipelines/realdata_cases/dagster_cases.py\", line 796, in raise_multiline_error\n"),
+        "{text}"
+    );
+    let report = json(&run(&[
+        "report",
+        case,
+        "fixtures/dagster-1.13/a1_success_ops_multiprocess",
+        "--format",
+        "json",
+    ]));
+    let prints = report["fingerprints"].as_array().unwrap();
+    assert!(
+        prints
+            .iter()
+            .any(|f| f["fingerprint"].as_str().unwrap().contains(missing)),
+        "{prints:?}"
+    );
+}

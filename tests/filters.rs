@@ -429,3 +429,26 @@ fn error_events_show_the_whole_error() {
     ]));
     assert!(full.contains("\n    FROM sales.orders\n"), "{full}");
 }
+
+/// `--full` adds where an error was raised, the user's own frame marked.
+#[test]
+fn full_shows_the_stack_with_the_users_frame_marked() {
+    let out = stdout(&run(&[
+        "logs",
+        "fixtures/dagster-1.13/o_log_message_edge_cases",
+        "--event-type",
+        "STEP_FAILURE",
+        "--full",
+    ]));
+    assert!(out.contains("    stack (▶ your code):\n"), "{out}");
+    assert!(
+        out.contains("      ▶ File \"/opt/pipelines/realdata_cases/dagster_cases.py\", line 796, in raise_multiline_error\n"),
+        "{out}"
+    );
+    // Dagster's frames are listed, unmarked.
+    assert!(
+        out.contains("        File \"/opt/dagster/venv/lib/python3.11/site-packages/dagster/_utils/__init__.py\""),
+        "{out}"
+    );
+    assert_eq!(out.matches('▶').count(), 2, "the heading and one frame: {out}");
+}

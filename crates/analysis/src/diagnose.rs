@@ -14,7 +14,9 @@ use daglog_ingest::{Archive, ErrorInfo, ErrorLink, EventView, Run};
 use regex::Regex;
 use serde::Serialize;
 
-use crate::model::{EventSummary, RunGaps, RunStats, RunStatus, StepStatus, seconds};
+use crate::model::{
+    EventSummary, RunGaps, RunStats, RunStatus, StepStatus, headline, seconds,
+};
 
 /// The reference's six patterns, and what else stops a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -78,6 +80,13 @@ pub struct RootError {
     pub chain: Vec<ErrorLink>,
     /// `errorSource` when exported.
     pub error_source: Option<String>,
+    /// The stack where it was raised: the deepest cause's frames, else the
+    /// outer error's.
+    pub stack: Vec<String>,
+    /// The index in `stack` of the user's own frame: the deepest frame
+    /// outside Python's library and installed packages, else the deepest one
+    /// outside Dagster.
+    pub user_frame: Option<usize>,
 }
 
 /// A step that failed, was skipped or never ran because of the root.
@@ -281,6 +290,8 @@ pub(crate) fn root_error(info: &ErrorInfo) -> RootError {
         message: real.map_or_else(String::new, |l| l.text().trim_end().to_string()),
         chain: info.chain.clone(),
         error_source: info.error_source.clone(),
+        stack: info.raised_stack().to_vec(),
+        user_frame: info.user_frame(),
     }
 }
 
@@ -732,11 +743,11 @@ fn next_steps(
                     e.class_name
                         .as_deref()
                         .map_or(String::new(), |c| format!("{c}: ")),
-                    e.message
+                    headline(&e.message)
                 ));
             }
             out.push(format!(
-                "Read the step's events and the error's stack: {logs} --json"
+                "Read the step's events with the whole error and its stack: {logs} --full"
             ));
         }
     }
@@ -1130,7 +1141,7 @@ fn summarise(
             e.class_name
                 .as_deref()
                 .map_or(String::new(), |c| format!("{c}: ")),
-            e.message.lines().next().unwrap_or("")
+            headline(&e.message)
         )
     });
     let mut s = match pattern {

@@ -53,7 +53,7 @@ pub use error::{Error, Result};
 pub use meta::{InfoSource, RunInfo, best_meta, run_info, run_list, tags_of};
 pub use model::{
     EventSummary, Gap, Interval, Marker, Phases, RunGaps, RunStats, RunStatus, StepRow, StepStats,
-    StepStatus, Timeline,
+    StepStatus, Timeline, headline,
 };
 pub use report::{
     ArchiveReport, ErrorEntry, Fingerprint, FlakyStep, JobSummary, RunReport, RunSpan, StepTrend,

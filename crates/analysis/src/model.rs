@@ -278,6 +278,33 @@ pub struct Phases {
     pub retry_wait_ms: i64,
 }
 
+/// Longest [`headline`], in characters.
+const HEADLINE_CHARS: usize = 240;
+
+/// A message on one line: its lines trimmed and joined with spaces, cut at
+/// 240 characters. An error's first line is often only an introduction
+/// (`Query failed:`), the cause is on the next ones.
+pub fn headline(message: &str) -> String {
+    let mut out = String::new();
+    for line in message.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(line);
+        if out.chars().count() > HEADLINE_CHARS {
+            break;
+        }
+    }
+    match out.char_indices().nth(HEADLINE_CHARS) {
+        Some((at, _)) => {
+            out.truncate(at);
+            out.push('…');
+            out
+        }
+        None => out,
+    }
+}
+
 /// One event, briefly: evidence for a figure.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -303,16 +330,22 @@ impl EventSummary {
         }
     }
 
-    /// The same, with the first line of its error's chain after the message.
+    /// The same, with the real error (not Dagster's wrapper) after the message.
     pub(crate) fn with_error(ev: &EventView<'_>) -> Self {
         let mut summary = Self::of(ev);
         if let Some(err) = ev.error {
-            let chain = err.summary();
-            if let Some(line) = chain.lines().next().filter(|l| !l.is_empty()) {
+            let root = crate::diagnose::root_error(err);
+            let text = headline(&root.message);
+            let error = match root.class_name {
+                Some(c) if text.is_empty() => c,
+                Some(c) => format!("{c}: {text}"),
+                None => text,
+            };
+            if !error.is_empty() {
                 if !summary.message.is_empty() {
                     summary.message.push_str(" — ");
                 }
-                summary.message.push_str(line);
+                summary.message.push_str(&error);
             }
         }
         summary
@@ -369,4 +402,22 @@ pub struct Timeline {
     pub gaps: Vec<Gap>,
     /// The threshold, ms.
     pub gap_threshold_ms: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::headline;
+
+    #[test]
+    fn a_headline_keeps_the_lines_after_an_introduction() {
+        assert_eq!(
+            headline("Query failed:\n  line 1: SELECT 1\n  ERROR: relation \"t\" does not exist\n"),
+            "Query failed: line 1: SELECT 1 ERROR: relation \"t\" does not exist"
+        );
+        assert_eq!(headline(""), "");
+        let long = "é".repeat(300);
+        let h = headline(&format!("{long}\nnext"));
+        assert_eq!(h.chars().count(), 241);
+        assert!(h.ends_with('…'));
+    }
 }

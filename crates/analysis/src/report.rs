@@ -4,14 +4,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
-use daglog_ingest::{Archive, Run};
+use daglog_ingest::{Archive, ErrorLink, Run};
 use polars::prelude::*;
 use regex::Regex;
 use serde::Serialize;
 
 use crate::diagnose::{Diagnosis, root_error};
 use crate::frame::Rows;
-use crate::model::{EventSummary, Gap, RunGaps, RunStats, RunStatus, StepStatus, seconds};
+use crate::model::{
+    EventSummary, Gap, RunGaps, RunStats, RunStatus, StepStatus, headline, seconds,
+};
 
 /// An error event with its whole chain and stack, for a report.
 #[derive(Debug, Clone, Serialize)]
@@ -29,10 +31,15 @@ pub struct ErrorEntry {
     pub message: String,
     /// The chain as `Outer ← Inner: message`.
     pub chain: String,
+    /// Every link of the chain with its whole message, outermost first.
+    pub links: Vec<ErrorLink>,
     /// The outermost error's stack frames (mostly Dagster's own).
     pub stack: Vec<String>,
     /// The stack where the user's code raised (the deepest cause with frames).
     pub cause_stack: Vec<String>,
+    /// The user's own frame in `cause_stack` (in `stack` when that is
+    /// empty): see [`daglog_ingest::ErrorInfo::user_frame`].
+    pub user_frame: Option<usize>,
 }
 
 /// Everything about one run: figures, diagnosis, timeline, errors, context.
@@ -200,8 +207,8 @@ static MAPPING_KEY: LazyLock<Regex> =
 
 /// An error message with what varies between occurrences masked.
 pub fn normalise_message(message: &str) -> String {
-    let first = message.lines().next().unwrap_or("").trim();
-    let s = UUID.replace_all(first, "<id>");
+    let line = headline(message);
+    let s = UUID.replace_all(&line, "<id>");
     let s = URL_OR_PATH.replace_all(&s, "<path>");
     let s = DATE.replace_all(&s, "<partition>");
     let s = HEX.replace_all(&s, "<id>");
@@ -227,8 +234,10 @@ fn error_entries(archive: &Archive, run: &Run) -> Vec<ErrorEntry> {
                 class_name: root.class_name,
                 message: root.message,
                 chain: err.summary(),
+                links: err.chain.clone(),
                 stack: err.stack.clone(),
                 cause_stack: err.cause_stack.clone(),
+                user_frame: err.user_frame(),
             })
         })
         .collect()
@@ -337,7 +346,7 @@ pub fn archive_report(
                 first: f64::MAX,
                 last: f64::MIN,
                 steps: BTreeSet::new(),
-                example: e.message.lines().next().unwrap_or("").to_string(),
+                example: headline(&e.message),
                 examples: Vec::new(),
             });
             a.count += 1;

@@ -67,6 +67,23 @@ impl ErrorInfo {
         out
     }
 
+    /// The stack where the error was raised: the deepest cause's frames,
+    /// else the outer error's.
+    pub fn raised_stack(&self) -> &[String] {
+        if self.cause_stack.is_empty() {
+            &self.stack
+        } else {
+            &self.cause_stack
+        }
+    }
+
+    /// The index in [`Self::raised_stack`] of the user's own frame: the
+    /// deepest frame outside Python's library and installed packages, else
+    /// the deepest one outside Dagster.
+    pub fn user_frame(&self) -> Option<usize> {
+        user_frame_of(self.raised_stack())
+    }
+
     /// Every message of the chain, for `--grep`.
     pub fn texts(&self) -> impl Iterator<Item = &str> {
         self.chain.iter().flat_map(|l| {
@@ -76,6 +93,40 @@ impl ErrorInfo {
                 .chain([l.message.as_str()])
         })
     }
+}
+
+/// The path of a Python traceback frame (`  File "/x.py", line 3, in f`).
+fn frame_path(frame: &str) -> &str {
+    frame
+        .trim_start()
+        .strip_prefix("File \"")
+        .and_then(|rest| rest.split_once('"'))
+        .map_or("", |(path, _)| path)
+}
+
+/// Which frame of a stack is the user's: the deepest one that is neither
+/// Python's own library nor an installed package; failing that (a project
+/// installed into `site-packages`), the deepest one outside Dagster.
+fn user_frame_of(stack: &[String]) -> Option<usize> {
+    let paths: Vec<String> = stack
+        .iter()
+        .map(|f| frame_path(f).replace('\\', "/"))
+        .collect();
+    let installed = |p: &str| p.contains("/site-packages/") || p.contains("/dist-packages/");
+    let python = |p: &str| {
+        p.is_empty()
+            || p.starts_with('<')
+            || p.contains("/lib/python")
+            || p.contains("/Lib/")
+    };
+    let dagster = |p: &str| {
+        p.split('/')
+            .any(|part| part == "dagster" || part.starts_with("dagster_") || part.starts_with("dagster-"))
+    };
+    paths
+        .iter()
+        .rposition(|p| !installed(p) && !python(p))
+        .or_else(|| paths.iter().rposition(|p| installed(p) && !dagster(p)))
 }
 
 /// Dagster messages are `"<qualified class>: <text>\n"`; returns `<text>`.
@@ -328,5 +379,41 @@ mod tests {
             error_source: None,
         };
         assert_eq!(info.summary(), "DagsterExecutionInterruptedError");
+    }
+
+    fn frame(path: &str, function: &str) -> String {
+        format!("  File \"{path}\", line 7, in {function}\n    x = 1\n")
+    }
+
+    #[test]
+    fn the_user_frame_is_the_deepest_outside_libraries() {
+        let dagster = frame(
+            "/opt/venv/lib/python3.11/site-packages/dagster/_core/execution/plan/compute.py",
+            "execute_core_compute",
+        );
+        let stdlib = frame("/usr/local/lib/python3.11/contextlib.py", "__exit__");
+        let user = frame("/opt/pipelines/cases.py", "validate_schema");
+        let pandas = frame(
+            "/opt/venv/lib/python3.11/site-packages/pandas/core/frame.py",
+            "__getitem__",
+        );
+        assert_eq!(
+            user_frame_of(&[dagster.clone(), user.clone(), pandas.clone(), stdlib.clone()]),
+            Some(1),
+            "the user's file, not pandas or Python below it"
+        );
+        // A project installed into site-packages: its frame, not Dagster's.
+        let installed = frame(
+            "/opt/venv/lib/python3.11/site-packages/my_project/assets.py",
+            "orders",
+        );
+        assert_eq!(
+            user_frame_of(&[dagster.clone(), installed, stdlib.clone()]),
+            Some(1)
+        );
+        assert_eq!(user_frame_of(&[dagster.clone(), stdlib]), None);
+        let windows = frame(r"C:\work\proj\defs.py", "load");
+        assert_eq!(user_frame_of(&[dagster, windows]), Some(1));
+        assert_eq!(user_frame_of(&["<frozen importlib._bootstrap>".into()]), None);
     }
 }

@@ -3,7 +3,8 @@
 
 use std::io::{self, Write};
 
-use daglog_analysis::{Diagnosis, RootError};
+use daglog_analysis::{Diagnosis, RootError, headline};
+use daglog_ingest::ErrorLink;
 use serde::Serialize;
 
 use crate::Format;
@@ -31,14 +32,56 @@ pub fn write_diagnoses<W: Write>(
     }
 }
 
-/// `Class: first line of the message` (the class alone when there is no message).
+/// `Class: message` on one line (the class alone when there is no message).
 pub(crate) fn error_text(e: &RootError) -> String {
-    let first = e.message.lines().next().unwrap_or("");
-    match &e.class_name {
-        Some(c) if first.is_empty() => c.clone(),
-        Some(c) => format!("{c}: {first}"),
-        None => first.to_string(),
+    class_and_text(e.class_name.as_deref(), &headline(&e.message))
+}
+
+/// `Class: text`, or either alone.
+pub(crate) fn class_and_text(class: Option<&str>, text: &str) -> String {
+    match class {
+        Some(c) if text.is_empty() => c.to_string(),
+        Some(c) => format!("{c}: {text}"),
+        None => text.to_string(),
     }
+}
+
+/// Every link of a chain with its whole message, outermost first:
+/// `error: Wrapper: …` then `cause: ValueError: …`, continuation lines indented.
+pub(crate) fn links_text(links: &[ErrorLink]) -> String {
+    let mut out = String::new();
+    for (i, link) in links.iter().enumerate() {
+        let head = if i == 0 { "error: " } else { "cause: " };
+        let mut lines = link.text().trim_end().lines();
+        out.push_str(head);
+        out.push_str(&class_and_text(
+            link.class_name.as_deref(),
+            lines.next().unwrap_or(""),
+        ));
+        out.push('\n');
+        for l in lines {
+            out.push_str("       ");
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Stack frames as Python prints them, the user's own frame marked `▶`.
+pub(crate) fn marked_stack(frames: &[String], user_frame: Option<usize>) -> String {
+    let mut out = String::new();
+    for (i, f) in frames.iter().enumerate() {
+        let f = f.trim_end_matches('\n');
+        if Some(i) == user_frame {
+            out.push('▶');
+            out.push_str(f.strip_prefix(' ').unwrap_or(f));
+        } else {
+            out.push_str(f);
+        }
+        out.push('\n');
+    }
+    out
 }
 
 fn chain_text(e: &RootError) -> String {
@@ -128,6 +171,22 @@ pub(crate) fn diagnosis_doc(d: &Diagnosis, level: u8) -> Document {
         fields.push(("dagster/failure_reason".to_string(), reason.as_str().into()));
     }
     doc.fields(fields);
+
+    // The whole root error and where the user's code raised it: the part of
+    // a stack an on-call engineer opens first (`logs --full` has the rest).
+    if let Some(e) = &d.root_error {
+        let whole = class_and_text(e.class_name.as_deref(), e.message.trim_end());
+        let frame = e.user_frame.and_then(|i| e.stack.get(i));
+        if whole.contains('\n') || frame.is_some() {
+            doc.heading(level, "Root error");
+            let mut body = whole;
+            if let Some(f) = frame {
+                body.push_str("\n\nraised in your code at:\n");
+                body.push_str(&marked_stack(std::slice::from_ref(f), Some(0)));
+            }
+            doc.pre(None, body);
+        }
+    }
 
     if !d.cascade.is_empty() {
         doc.heading(level, "Brought down by the root");

@@ -174,6 +174,8 @@ pub(crate) enum Block {
         summary: Cell,
         /// The folded text (line breaks kept).
         body: String,
+        /// Unfolded from the start (HTML; the other formats show it all).
+        open: bool,
     },
     /// A Gantt chart.
     Gantt(Gantt),
@@ -230,10 +232,11 @@ impl Document {
     }
 
     /// Adds long text folded under a summary.
-    pub(crate) fn details(&mut self, summary: impl Into<Cell>, body: impl Into<String>) {
+    pub(crate) fn details(&mut self, summary: impl Into<Cell>, body: impl Into<String>, open: bool) {
         self.blocks.push(Block::Details {
             summary: summary.into(),
             body: body.into(),
+            open,
         });
     }
 
@@ -532,7 +535,7 @@ mod text {
                 push_line(s, &line);
             }
             Block::Pre { text, .. } => pre(s, text),
-            Block::Details { summary, body } => {
+            Block::Details { summary, body, .. } => {
                 let mut line = String::from(INDENT);
                 line.push_str(&cell(summary, color).0);
                 push_line(s, &line);
@@ -684,11 +687,15 @@ mod markdown {
                 s.push('\n');
             }
             Block::Pre { lang, text } => fenced(s, *lang, text),
-            Block::Details { summary, body } => {
+            Block::Details {
+                summary,
+                body,
+                open,
+            } => {
                 // Raw HTML, which GitHub renders: the summary is escaped as
                 // HTML (Markdown is not parsed inside the tag), the body is a
                 // fenced block after a blank line, where Markdown resumes.
-                s.push_str("<details>\n<summary>");
+                s.push_str(if *open { "<details open>\n<summary>" } else { "<details>\n<summary>" });
                 for span in &summary.0 {
                     html::escape(&span.text, s, html::Newline::Break);
                 }

@@ -190,6 +190,15 @@ impl<W: Write> LogPrinter for HumanLogs<W> {
                         self.write_indented("", l, 11)?;
                     }
                 }
+                // `--full` adds where it was raised, the user's frame marked.
+                let stack = err.raised_stack();
+                if self.opts.full && !stack.is_empty() {
+                    self.write_indented("stack (▶ your code):", "", 4)?;
+                    let marked = crate::diagnose::marked_stack(stack, err.user_frame());
+                    for l in marked.lines() {
+                        self.write_indented("", l, 6)?;
+                    }
+                }
             }
         }
         Ok(())

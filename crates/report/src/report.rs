@@ -5,10 +5,12 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use daglog_analysis::{ArchiveReport, RunReport, StepStats, StepStatus};
+use daglog_analysis::{ArchiveReport, ErrorEntry, RunReport, StepStats, StepStatus, headline};
 
 use crate::Format;
-use crate::diagnose::{diagnosis_doc, verdicts_table};
+use crate::diagnose::{
+    class_and_text, diagnosis_doc, links_text, marked_stack, verdicts_table,
+};
 use crate::figures::{run_fields, steps_and_counts_doc};
 use crate::layout::{
     Align, Cell, Document, Gantt, GanttBar, GanttMark, GanttRow, NONE, Table, Tone, clip, count,
@@ -162,27 +164,36 @@ fn run_doc(report: &RunReport) -> Document {
     if report.errors.is_empty() {
         doc.note("No error events.");
     }
-    for e in &report.errors {
+    // The root error's event opens unfolded: the first error event of the
+    // root step carrying the diagnosis' root error.
+    let root = report.diagnosis.root_error.as_ref();
+    let root_at = report.errors.iter().position(|e| {
+        root.is_some_and(|r| {
+            e.step_key == report.diagnosis.root_step
+                && e.class_name == r.class_name
+                && e.message == r.message
+        })
+    });
+    for (i, e) in report.errors.iter().enumerate() {
         let mut summary = format!("{} ", format_time(e.timestamp));
         summary.push_str(e.event_type.as_deref().unwrap_or("LOG"));
         if let Some(step) = &e.step_key {
             summary.push_str(&format!(" [{step}]"));
         }
-        summary.push_str(&format!(
-            " {}",
-            clip(e.chain.lines().next().unwrap_or(""), 160)
-        ));
-        let mut body = e.chain.clone();
-        // Where the user's code raised first; Dagster's own frames after.
+        summary.push_str(&format!(" {}", clip(&error_line(e), 160)));
+        let mut body = links_text(&e.links);
+        // Where it was raised first, the user's frame marked; Dagster's own
+        // frames after.
         if !e.cause_stack.is_empty() {
-            body.push_str("\n\nWhere it was raised:\n");
-            body.push_str(&e.cause_stack.concat());
+            body.push_str("\nWhere it was raised (▶ your code):\n");
+            body.push_str(&marked_stack(&e.cause_stack, e.user_frame));
         }
         if !e.stack.is_empty() {
-            body.push_str("\n\nDagster's frames:\n");
-            body.push_str(&e.stack.concat());
+            body.push_str("\nDagster's frames:\n");
+            let mark = if e.cause_stack.is_empty() { e.user_frame } else { None };
+            body.push_str(&marked_stack(&e.stack, mark));
         }
-        doc.details(Cell::toned(summary, Tone::Bad), body);
+        doc.details(Cell::toned(summary, Tone::Bad), body, Some(i) == root_at);
     }
 
     doc.heading(2, "The log around the failure");
@@ -445,4 +456,9 @@ fn archive_doc(r: &ArchiveReport) -> Document {
         doc.table(t);
     }
     doc
+}
+
+/// An error event's real error on one line: `Class: message`.
+fn error_line(e: &ErrorEntry) -> String {
+    class_and_text(e.class_name.as_deref(), &headline(&e.message))
 }

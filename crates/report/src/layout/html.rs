@@ -214,8 +214,16 @@ fn block(s: &mut String, block: &Block, gantts: &mut usize) {
             pre_text(text, s);
             s.push_str("</code></pre>\n");
         }
-        Block::Details { summary, body } => {
-            s.push_str("<details><summary>");
+        Block::Details {
+            summary,
+            body,
+            open,
+        } => {
+            s.push_str(if *open {
+                "<details open><summary>"
+            } else {
+                "<details><summary>"
+            });
             cell(summary, s);
             s.push_str("</summary>\n<pre>");
             pre_text(body, s);
@@ -426,6 +434,7 @@ mod tests {
         doc.details(
             Cell::toned(e.as_str(), Tone::Bad),
             format!("Traceback\n{e}\n```\n</details>"),
+            true,
         );
         let mut g = super::super::gantt::tests::empty(0, 60_000);
         g.rows.push(GanttRow {
