@@ -48,6 +48,7 @@ fn load_archive(c: &mut Criterion) {
             fallback_run_id: None,
         },
         strict: false,
+        ..LoadOptions::default()
     };
     let probe = Archive::load(&inputs, opts(), &NoProgress).expect("loads");
     let mut group = c.benchmark_group("ingest");

@@ -53,7 +53,10 @@ fn tidy(text: &str, tmp: &Path) -> String {
 }
 
 /// Each bad file gets one line naming it, the place and the reason; the good
-/// page's 81 events are all still printed; exit status 1.
+/// page's 81 events are all still printed; exit status 1. Files that hold no
+/// events and never meant to (GraphQL error responses, JSON of another kind)
+/// are passed over in the summary line, `-v` lists them, and each is an
+/// error when named.
 #[test]
 fn every_bad_file_is_named_and_the_rest_is_read() {
     let tmp = tempfile::tempdir().unwrap();
@@ -64,12 +67,67 @@ fn every_bad_file_is_named_and_the_rest_is_read() {
     insta::assert_snapshot!(tidy(&stderr(&out), tmp.path()), @r#"
     daglog: error: [TMP]/empty.json is empty
     daglog: error: invalid UTF-8 in [TMP]/invalid-utf8.json at line 141, byte 4087
-    daglog: error: [TMP]/python-error.json holds a GraphQL error, not events: PythonError: binascii.Error: Incorrect padding
-    daglog: error: [TMP]/run-not-found.json holds a GraphQL error, not events: RunNotFoundError: Pipeline run 00000000-0000-0000-0000-000000000000 could not be found.
     daglog: error: invalid JSON in [TMP]/truncated.json at line 174, byte 6938: unexpected end of input inside a string
-    daglog: error: [TMP]/wrong-shape.json is not a Dagster export: an object with keys runId, limit, events_returned, cursor, hasMore (expected events, data.logsForRun, logsForRun, runOrError, runsOrError, a debug bundle or `dg api … --json` output)
-    daglog: read 1 file (81 events), skipped 6 files with errors, passed over 1 file that is not an export
+    daglog: read 1 file (81 events), skipped 3 files with errors, passed over 4 files that are not an export (-v lists them)
     "#);
+    let out = run(&["logs", tmp.path().to_str().unwrap(), "--ndjson", "-v"]);
+    let listed = tidy(&stderr(&out), tmp.path());
+    for line in [
+        "daglog: passed over [TMP]/python-error.json: holds a GraphQL error, not events: PythonError: binascii.Error: Incorrect padding\n",
+        "daglog: passed over [TMP]/wrong-shape.json: is not a Dagster export: an object with keys runId, limit",
+        "daglog: passed over [TMP]/README.md: a .md file, never an export\n",
+    ] {
+        assert!(listed.contains(line), "{line} in {listed}");
+    }
+    let named = tmp.path().join("run-not-found.json");
+    let out = run(&["logs", named.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "daglog: error: {} holds a GraphQL error, not events: RunNotFoundError",
+            named.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `--exclude` keeps walked files and folders out by name or path; a bad
+/// glob is a usage error.
+#[test]
+fn exclude_keeps_files_and_folders_out() {
+    let out = run(&[
+        "logs",
+        "fixtures/dagster-1.13",
+        "--count-by",
+        "run",
+        "--exclude",
+        "_edge",
+        "--exclude",
+        "*/queries/*",
+        "--exclude",
+        "README.md",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    let all = run(&["logs", "fixtures/dagster-1.13", "--count-by", "run"]);
+    assert_eq!(stdout(&out), stdout(&all), "_edge holds no events");
+    let out = run(&[
+        "logs",
+        "fixtures/dagster-1.13",
+        "--exclude",
+        "j1_*",
+        "--count-by",
+        "run",
+    ]);
+    assert!(!stdout(&out).contains("4fb36135"), "{}", stdout(&out));
+    let out = run(&["logs", "fixtures/dagster-1.13", "--exclude", "[a"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--exclude \"[a\" is not a glob"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// --strict stops at the first bad file, prints no events, exit status 1.

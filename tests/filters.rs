@@ -41,17 +41,13 @@ fn ts(e: &Value) -> i64 {
     e["timestamp"].as_str().unwrap().parse().unwrap()
 }
 
-/// `daglog logs` over the 1.13 fixtures with `format` and `args`; exit 1, as
-/// the `_edge` errors are reported.
+/// `daglog logs` over the 1.13 fixtures with `format` and `args`; exit 0:
+/// `_edge`'s GraphQL error responses hold no events and are passed over.
 fn logs_of_fixtures(format: &str, args: &[&str]) -> std::process::Output {
     let mut full = vec!["logs", "fixtures/dagster-1.13", format];
     full.extend_from_slice(args);
     let out = run(&full);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{args:?}: the _edge errors are reported"
-    );
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
     out
 }
 
@@ -450,5 +446,9 @@ fn full_shows_the_stack_with_the_users_frame_marked() {
         out.contains("        File \"/opt/dagster/venv/lib/python3.11/site-packages/dagster/_utils/__init__.py\""),
         "{out}"
     );
-    assert_eq!(out.matches('▶').count(), 2, "the heading and one frame: {out}");
+    assert_eq!(
+        out.matches('▶').count(),
+        2,
+        "the heading and one frame: {out}"
+    );
 }

@@ -14,9 +14,7 @@ use daglog_ingest::{Archive, ErrorInfo, ErrorLink, EventView, Run};
 use regex::Regex;
 use serde::Serialize;
 
-use crate::model::{
-    EventSummary, RunGaps, RunStats, RunStatus, StepStatus, headline, seconds,
-};
+use crate::model::{EventSummary, RunGaps, RunStats, RunStatus, StepStatus, headline, seconds};
 
 /// The reference's six patterns, and what else stops a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -238,6 +238,16 @@ pub(crate) struct InputArgs {
     #[arg(long, help_heading = "Input")]
     pub(crate) strict: bool,
 
+    /// Do not read files or folders matching GLOB when walking a folder: a
+    /// glob matches an entry's name (`_edge`, `*.ndjson`) or its whole path
+    /// (`*/schema/*`); give it again for more
+    #[arg(long, value_name = "GLOB", help_heading = "Input")]
+    pub(crate) exclude: Vec<String>,
+
+    /// List every file passed over as not an export, and why
+    #[arg(long, short = 'v', help_heading = "Input")]
+    pub(crate) verbose: bool,
+
     /// Do not show the progress bar
     #[arg(long, short = 'q', help_heading = "Input")]
     pub(crate) quiet: bool,

@@ -38,6 +38,10 @@ pub(crate) struct InputConfig {
     /// name none.
     pub(crate) fallback_run_id: Option<String>,
     pub(crate) strict: bool,
+    /// `--exclude`.
+    pub(crate) exclude: daglog_ingest::Exclude,
+    /// `-v`: list the files passed over.
+    pub(crate) verbose: bool,
     pub(crate) progress: bool,
 }
 
@@ -67,10 +71,16 @@ impl InputConfig {
         if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
             return usage("- (standard input) can be given only once");
         }
+        let exclude = match daglog_ingest::Exclude::new(&args.exclude) {
+            Ok(e) => e,
+            Err(why) => return usage(format!("--exclude {why}")),
+        };
         Ok(InputConfig {
             inputs,
             fallback_run_id: None,
             strict: args.strict,
+            exclude,
+            verbose: args.verbose,
             progress: !args.quiet
                 && std::io::stderr().is_terminal()
                 && std::env::var_os("DAGLOG_NO_PROGRESS").is_none(),

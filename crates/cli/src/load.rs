@@ -41,6 +41,7 @@ pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw, details: bool) -> Resul
             fallback_run_id: cfg.fallback_run_id.clone(),
         },
         strict: cfg.strict,
+        exclude: cfg.exclude.clone(),
     };
     let archive = Archive::load(&cfg.inputs, opts, &bar).map_err(StrictStop)?;
     let stderr = std::io::stderr();
@@ -53,6 +54,12 @@ pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw, details: bool) -> Resul
             "daglog: error: {}",
             daglog_report::escape_control(&line)
         );
+    }
+    if cfg.verbose {
+        for p in &archive.passed_over {
+            let line = format!("passed over {}: {}", p.path.display(), p.why);
+            let _ = writeln!(err, "daglog: {}", daglog_report::escape_control(&line));
+        }
     }
     for note in &archive.notes {
         let _ = writeln!(err, "daglog: note: {}", daglog_report::escape_control(note));
@@ -90,10 +97,11 @@ pub(crate) fn load(cfg: &InputConfig, keep_raw: KeepRaw, details: bool) -> Resul
         }
         if s.files_ignored > 0 {
             parts.push(format!(
-                "passed over {} file{} that {} not an export",
+                "passed over {} file{} that {} not an export{}",
                 s.files_ignored,
                 plural(s.files_ignored),
-                if s.files_ignored == 1 { "is" } else { "are" }
+                if s.files_ignored == 1 { "is" } else { "are" },
+                if cfg.verbose { "" } else { " (-v lists them)" }
             ));
         }
         if s.runless_events > 0 {

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::batch::{EventBatch, EventView, FileStamp};
+use crate::discover::Exclude;
 use crate::discover::{
     self, Candidate, DirPlace, Entry, Input, expand_input, has_export_extension,
     has_non_export_extension, list_dir, natural_cmp,
@@ -38,6 +39,8 @@ pub struct LoadOptions {
     pub parse: ParseOptions,
     /// Stop at the first bad file instead of reporting it and going on.
     pub strict: bool,
+    /// Files and folders not to read when walking a folder (`--exclude`).
+    pub exclude: Exclude,
 }
 
 /// A reference to one event: batch (file) and row.
@@ -119,14 +122,33 @@ pub struct Archive {
     pub problems: Vec<Error>,
     /// What was inferred for events that lack a field, once per file.
     pub notes: Vec<String>,
+    /// Files found in folders and passed over, in input order.
+    pub passed_over: Vec<PassedOver>,
     /// Counts.
     pub stats: IngestStats,
 }
 
 enum Outcome {
     Parsed(Box<crate::parse::ParsedFile>),
-    Ignored,
+    /// A file found in a folder that is not an export, and why.
+    Ignored(PassedOver),
     Failed(Error),
+}
+
+/// A file found in a folder and passed over: it is not an export.
+#[derive(Debug, Clone)]
+pub struct PassedOver {
+    /// The file.
+    pub path: PathBuf,
+    /// Why, in words (`named .md`, `a GraphQL error response`…).
+    pub why: String,
+}
+
+fn passed_over(c: &Candidate, why: impl Into<String>) -> Outcome {
+    Outcome::Ignored(PassedOver {
+        path: c.path.clone(),
+        why: why.into(),
+    })
 }
 
 thread_local! {
@@ -140,7 +162,11 @@ pub(crate) const KEPT_BUFFER_LIMIT: usize = 64 << 20;
 
 fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
     if !c.explicit && has_non_export_extension(&c.path) {
-        return Outcome::Ignored;
+        let ext = c
+            .path
+            .extension()
+            .map_or_else(String::new, |e| e.to_string_lossy().into_owned());
+        return passed_over(c, format!("a .{ext} file, never an export"));
     }
     let mut buffer = FILE_BYTES.with_borrow_mut(std::mem::take);
     // A regular file can be read again to print its events (not a pipe).
@@ -212,7 +238,7 @@ fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
                 && !has_export_extension(&c.path)
                 && !looks_like_export(&buffer[..len])
             {
-                Outcome::Ignored
+                passed_over(c, "it is not JSON and not named like an export")
             } else {
                 if buffer.len() < len + PADDING {
                     buffer.resize(len + PADDING, 0);
@@ -220,6 +246,13 @@ fn read_candidate(c: &Candidate, opts: &ParseOptions) -> Outcome {
                 run_stage1_in_place(&mut buffer, len, opts);
                 match parse_file(&c.path, &buffer[..len], opts, stamp) {
                     Ok(f) => Outcome::Parsed(Box::new(f)),
+                    // Found in a folder: a GraphQL error response or JSON
+                    // of another kind holds no events, and is no mistake.
+                    Err(e) if !c.explicit && e.holds_no_events() => {
+                        let why = e.to_string();
+                        let prefix = format!("{} ", c.path.display());
+                        passed_over(c, why.strip_prefix(&prefix).unwrap_or(&why))
+                    }
                     Err(e) => Outcome::Failed(e),
                 }
             }
@@ -242,7 +275,9 @@ fn read_storage(c: &Candidate, bytes: u64, opts: &ParseOptions) -> Outcome {
     }
     match storage::read(&c.path, bytes, opts) {
         Ok(storage::Storage::Read(f)) => Outcome::Parsed(f),
-        Ok(storage::Storage::Other(_)) if !c.explicit => Outcome::Ignored,
+        Ok(storage::Storage::Other(_)) if !c.explicit => {
+            passed_over(c, "a SQLite database without Dagster's tables")
+        }
         Ok(storage::Storage::Other(tables)) => Outcome::Failed(Error::Shape {
             path: c.path.clone(),
             found: format!(
@@ -319,9 +354,12 @@ fn read_counted(c: &Candidate, opts: &ParseOptions, progress: &dyn Progress) -> 
 /// Lists a directory and reads its files while its subdirectories are
 /// listed, all in parallel, so reading starts with the first file found;
 /// the outcomes come back in natural order, depth first.
-fn read_dir(dir: &DirPlace, opts: &ParseOptions, progress: &dyn Progress) -> Vec<Outcome> {
+fn read_dir(dir: &DirPlace, opts: &LoadOptions, progress: &dyn Progress) -> Vec<Outcome> {
     let mut errors = Vec::new();
-    let entries = list_dir(dir, progress.wants_sizes(), &mut errors);
+    let mut entries = list_dir(dir, progress.wants_sizes(), &mut errors);
+    if !opts.exclude.is_empty() {
+        entries.retain(|e| !opts.exclude.matches(e.path()));
+    }
     let (files, bytes) = entries.iter().fold((0, 0), |(n, b), e| match e {
         Entry::File(c) => (n + 1, b + c.size),
         Entry::Dir(_) => (n, b),
@@ -331,7 +369,7 @@ fn read_dir(dir: &DirPlace, opts: &ParseOptions, progress: &dyn Progress) -> Vec
     let nested: Vec<Vec<Outcome>> = entries
         .par_iter()
         .map(|entry| match entry {
-            Entry::File(c) => vec![read_counted(c, opts, progress)],
+            Entry::File(c) => vec![read_counted(c, &opts.parse, progress)],
             Entry::Dir(d) => read_dir(d, opts, progress),
         })
         .collect();
@@ -379,7 +417,7 @@ impl Archive {
                     progress.found(1, c.size);
                     outcomes.push(read_counted(&c, &opts.parse, progress));
                 }
-                Ok(Entry::Dir(dir)) => outcomes.extend(read_dir(&dir, &opts.parse, progress)),
+                Ok(Entry::Dir(dir)) => outcomes.extend(read_dir(&dir, &opts, progress)),
                 Err(e) => outcomes.push(Outcome::Failed(e)),
             }
         }
@@ -392,7 +430,10 @@ impl Archive {
         let mut runless = foldhash::HashSet::default();
         for outcome in outcomes {
             match outcome {
-                Outcome::Ignored => archive.stats.files_ignored += 1,
+                Outcome::Ignored(p) => {
+                    archive.stats.files_ignored += 1;
+                    archive.passed_over.push(p);
+                }
                 Outcome::Failed(e) => {
                     if opts.strict {
                         return Err(e);

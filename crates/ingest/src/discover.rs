@@ -176,6 +176,54 @@ pub(crate) enum Entry {
     Dir(DirPlace),
 }
 
+impl Entry {
+    /// The file's or directory's path.
+    pub(crate) fn path(&self) -> &Path {
+        match self {
+            Entry::File(c) => &c.path,
+            Entry::Dir(d) => &d.path,
+        }
+    }
+}
+
+/// Files and folders not to read when walking a folder (`--exclude`): a
+/// glob matches an entry's name, or its whole path as daglog shows it (`*`
+/// crosses `/` there). Inputs named on the command line are always read.
+#[derive(Debug, Clone, Default)]
+pub struct Exclude {
+    globs: Option<globset::GlobSet>,
+}
+
+impl Exclude {
+    /// Compiles `globs`; the error names the glob that is not one.
+    pub fn new<S: AsRef<str>>(globs: &[S]) -> Result<Exclude, String> {
+        if globs.is_empty() {
+            return Ok(Exclude::default());
+        }
+        let mut set = globset::GlobSetBuilder::new();
+        for g in globs {
+            let g = g.as_ref();
+            set.add(
+                globset::Glob::new(g).map_err(|e| format!("{g:?} is not a glob: {}", e.kind()))?,
+            );
+        }
+        let globs = set.build().map_err(|e| e.to_string())?;
+        Ok(Exclude { globs: Some(globs) })
+    }
+
+    /// No glob given.
+    pub fn is_empty(&self) -> bool {
+        self.globs.is_none()
+    }
+
+    /// Whether `path` (a walked file or folder) is excluded.
+    pub fn matches(&self, path: &Path) -> bool {
+        self.globs.as_ref().is_some_and(|g| {
+            g.is_match(path) || path.file_name().is_some_and(|name| g.is_match(name))
+        })
+    }
+}
+
 /// The open directory an entry was listed from, and the entry's name there.
 #[cfg(target_os = "linux")]
 pub(crate) type Parent = linux::Parent;

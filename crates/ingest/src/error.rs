@@ -72,6 +72,15 @@ pub enum Error {
         /// What was found instead.
         found: String,
     },
+    /// Valid JSON that is no export at all (a schema introspection, a
+    /// summary some script wrote): passed over when found in a folder.
+    #[error("{} is not a Dagster export: {found}", path.display())]
+    NotExport {
+        /// The input.
+        path: PathBuf,
+        /// What was found instead.
+        found: String,
+    },
     /// The export is a GraphQL error (`errors`, `PythonError`, `RunNotFoundError`…).
     #[error("{} holds a GraphQL error, not events: {kind}: {message}", path.display())]
     Graphql {
@@ -153,6 +162,7 @@ impl Error {
             | Error::Json { path, .. }
             | Error::Utf8 { path, .. }
             | Error::Shape { path, .. }
+            | Error::NotExport { path, .. }
             | Error::Graphql { path, .. }
             | Error::Event { path, .. }
             | Error::Storage { path, .. }
@@ -161,6 +171,13 @@ impl Error {
             | Error::Reread { path, .. }
             | Error::Changed { path } => path,
         }
+    }
+
+    /// The file holds no events and was never meant to (valid JSON that is
+    /// no export, a GraphQL error response): passed over when found in a
+    /// folder, an error only when named.
+    pub fn holds_no_events(&self) -> bool {
+        matches!(self, Error::NotExport { .. } | Error::Graphql { .. })
     }
 }
 

@@ -114,14 +114,12 @@ fn user_frame_of(stack: &[String]) -> Option<usize> {
         .collect();
     let installed = |p: &str| p.contains("/site-packages/") || p.contains("/dist-packages/");
     let python = |p: &str| {
-        p.is_empty()
-            || p.starts_with('<')
-            || p.contains("/lib/python")
-            || p.contains("/Lib/")
+        p.is_empty() || p.starts_with('<') || p.contains("/lib/python") || p.contains("/Lib/")
     };
     let dagster = |p: &str| {
-        p.split('/')
-            .any(|part| part == "dagster" || part.starts_with("dagster_") || part.starts_with("dagster-"))
+        p.split('/').any(|part| {
+            part == "dagster" || part.starts_with("dagster_") || part.starts_with("dagster-")
+        })
     };
     paths
         .iter()
@@ -398,7 +396,12 @@ mod tests {
             "__getitem__",
         );
         assert_eq!(
-            user_frame_of(&[dagster.clone(), user.clone(), pandas.clone(), stdlib.clone()]),
+            user_frame_of(&[
+                dagster.clone(),
+                user.clone(),
+                pandas.clone(),
+                stdlib.clone()
+            ]),
             Some(1),
             "the user's file, not pandas or Python below it"
         );
@@ -414,6 +417,9 @@ mod tests {
         assert_eq!(user_frame_of(&[dagster.clone(), stdlib]), None);
         let windows = frame(r"C:\work\proj\defs.py", "load");
         assert_eq!(user_frame_of(&[dagster, windows]), Some(1));
-        assert_eq!(user_frame_of(&["<frozen importlib._bootstrap>".into()]), None);
+        assert_eq!(
+            user_frame_of(&["<frozen importlib._bootstrap>".into()]),
+            None
+        );
     }
 }

@@ -54,10 +54,12 @@ mod tape;
 mod testing;
 pub mod time;
 
-pub use archive::{Archive, EventRef, FileSummary, IngestStats, LoadOptions, Run, RunMatch};
+pub use archive::{
+    Archive, EventRef, FileSummary, IngestStats, LoadOptions, PassedOver, Run, RunMatch,
+};
 pub use batch::{DictColumn, EventBatch, EventView, StrColumn};
 pub use captured::{CapturedLog, CapturedOutput};
-pub use discover::{Input, STDIN_PATH, natural_cmp};
+pub use discover::{Exclude, Input, STDIN_PATH, natural_cmp};
 pub use error::{Error, Location, Result};
 pub use event::{ErrorInfo, ErrorLink, EventDetail};
 pub use parse::{

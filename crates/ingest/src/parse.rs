@@ -577,6 +577,13 @@ impl Parser<'_> {
         }
     }
 
+    fn not_export(&self, found: impl Into<String>) -> Error {
+        Error::NotExport {
+            path: self.path.to_path_buf(),
+            found: found.into(),
+        }
+    }
+
     fn set_kind(&mut self, kind: FileKind) {
         // A file of concatenated values is NDJSON whatever its values are.
         self.kind = Some(match self.kind {
@@ -971,7 +978,7 @@ impl Parser<'_> {
             }
         }
         let keys: Vec<&str> = members.iter().take(6).map(|(k, _, _)| k.as_str()).collect();
-        Err(self.shape(if keys.is_empty() {
+        Err(self.not_export(if keys.is_empty() {
             "an empty object".to_string()
         } else {
             format!(
@@ -1091,7 +1098,7 @@ impl Parser<'_> {
             }
         }
         let keys: Vec<&str> = fields.iter().map(|(k, _, _)| k.as_str()).collect();
-        Err(self.shape(format!(
+        Err(self.not_export(format!(
             "a GraphQL response with data.{} (expected logsForRun, runOrError or runsOrError)",
             keys.join(", data.")
         )))

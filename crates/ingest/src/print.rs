@@ -334,6 +334,7 @@ mod tests {
                 fallback_run_id: None,
             },
             strict: true,
+            ..LoadOptions::default()
         };
         Archive::load(&[Input::Path(dir.to_path_buf())], opts, &NoProgress).unwrap()
     }

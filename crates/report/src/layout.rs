@@ -232,7 +232,12 @@ impl Document {
     }
 
     /// Adds long text folded under a summary.
-    pub(crate) fn details(&mut self, summary: impl Into<Cell>, body: impl Into<String>, open: bool) {
+    pub(crate) fn details(
+        &mut self,
+        summary: impl Into<Cell>,
+        body: impl Into<String>,
+        open: bool,
+    ) {
         self.blocks.push(Block::Details {
             summary: summary.into(),
             body: body.into(),
@@ -695,7 +700,11 @@ mod markdown {
                 // Raw HTML, which GitHub renders: the summary is escaped as
                 // HTML (Markdown is not parsed inside the tag), the body is a
                 // fenced block after a blank line, where Markdown resumes.
-                s.push_str(if *open { "<details open>\n<summary>" } else { "<details>\n<summary>" });
+                s.push_str(if *open {
+                    "<details open>\n<summary>"
+                } else {
+                    "<details>\n<summary>"
+                });
                 for span in &summary.0 {
                     html::escape(&span.text, s, html::Newline::Break);
                 }

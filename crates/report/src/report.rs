@@ -8,9 +8,7 @@ use std::io::{self, Write};
 use daglog_analysis::{ArchiveReport, ErrorEntry, RunReport, StepStats, StepStatus, headline};
 
 use crate::Format;
-use crate::diagnose::{
-    class_and_text, diagnosis_doc, links_text, marked_stack, verdicts_table,
-};
+use crate::diagnose::{class_and_text, diagnosis_doc, links_text, marked_stack, verdicts_table};
 use crate::figures::{run_fields, steps_and_counts_doc};
 use crate::layout::{
     Align, Cell, Document, Gantt, GanttBar, GanttMark, GanttRow, NONE, Table, Tone, clip, count,
@@ -190,7 +188,11 @@ fn run_doc(report: &RunReport) -> Document {
         }
         if !e.stack.is_empty() {
             body.push_str("\nDagster's frames:\n");
-            let mark = if e.cause_stack.is_empty() { e.user_frame } else { None };
+            let mark = if e.cause_stack.is_empty() {
+                e.user_frame
+            } else {
+                None
+            };
             body.push_str(&marked_stack(&e.stack, mark));
         }
         doc.details(Cell::toned(summary, Tone::Bad), body, Some(i) == root_at);
