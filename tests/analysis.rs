@@ -654,3 +654,60 @@ fn diagnosis_keeps_the_whole_error() {
         "{prints:?}"
     );
 }
+
+/// Flaky means passed on a retry, or failed and passed in runs of the same
+/// config: not the failure of a bad config (l_config_diff) or of a missing
+/// partition's data (n_partitioned_assets).
+#[test]
+fn flaky_means_luck_not_a_bad_config() {
+    let flaky = |args: &[&str]| -> Vec<String> {
+        let mut full = vec!["report"];
+        full.extend_from_slice(args);
+        full.extend(["--format", "json"]);
+        let v = json(&run(&full));
+        v["flakySteps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {}",
+                    f["stepKey"].as_str().unwrap(),
+                    f["failedRuns"],
+                    f["retriedRuns"]
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        flaky(&["fixtures/dagster-1.13"]),
+        ["flaky_api_call 0 1"],
+        "a retry that passed, and nothing of l_config_diff or the partitions"
+    );
+    // The same two runs, the failing one given the passing one's config:
+    // now the failure is luck.
+    let tmp = tempfile::tempdir().unwrap();
+    let case = modern().join("l_config_diff");
+    let ok: Value = serde_json::from_slice(
+        &std::fs::read(case.join("e7c257f7-913f-4d25-b1c7-bc7bb0783b05/run.json")).unwrap(),
+    )
+    .unwrap();
+    for id in [
+        "0f246d01-fd27-4aa7-a562-72470bff651d",
+        "e7c257f7-913f-4d25-b1c7-bc7bb0783b05",
+    ] {
+        let from = case.join(id);
+        let to = tmp.path().join(id);
+        std::fs::create_dir_all(to.join("pages")).unwrap();
+        for page in std::fs::read_dir(from.join("pages")).unwrap() {
+            let page = page.unwrap().path();
+            std::fs::copy(&page, to.join("pages").join(page.file_name().unwrap())).unwrap();
+        }
+        let mut record: Value =
+            serde_json::from_slice(&std::fs::read(from.join("run.json")).unwrap()).unwrap();
+        record["data"]["runOrError"]["runConfigYaml"] =
+            ok["data"]["runOrError"]["runConfigYaml"].clone();
+        std::fs::write(to.join("run.json"), record.to_string()).unwrap();
+    }
+    assert_eq!(flaky(&[tmp.path().to_str().unwrap()]), ["fetch_sales 1 0"]);
+}

@@ -153,6 +153,26 @@ pub(crate) fn best_meta_by_run(archive: &Archive) -> HashMap<&str, &RunMeta> {
     best
 }
 
+/// What makes two runs of a job the same run again: their run config (read
+/// from its YAML, so layout does not count) and partition. Runs whose record
+/// the archive lacks have none: nothing says they were run alike.
+pub(crate) fn run_identities(archive: &Archive) -> HashMap<&str, String> {
+    best_meta_by_run(archive)
+        .into_iter()
+        .filter_map(|(id, m)| {
+            let info = info_from(Some(m), None)?;
+            let config = info.str("runConfigYaml")?;
+            let config: Value = yaml_serde::from_str(config).ok()?;
+            let partition = info
+                .tags()
+                .into_iter()
+                .find(|(k, _)| k == "dagster/partition")
+                .map(|(_, v)| v);
+            Some((id, json!([config, partition]).to_string()))
+        })
+        .collect()
+}
+
 /// Dagster's fields from a debug bundle's `pipeline_run` (serdes names).
 fn from_bundle(raw: &Value) -> Map<String, Value> {
     let s = |k: &str| raw.get(k).cloned().unwrap_or(Value::Null);

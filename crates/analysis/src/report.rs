@@ -1,7 +1,7 @@
 //! The post-mortem report models: one run in depth, or what an archive of
 //! many runs says — what keeps failing, what got slower, what is flaky.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 
 use daglog_ingest::{Archive, ErrorLink, Run};
@@ -9,7 +9,7 @@ use polars::prelude::*;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::diagnose::{Diagnosis, root_error};
+use crate::diagnose::{Diagnosis, Pattern, root_error};
 use crate::frame::Rows;
 use crate::model::{
     EventSummary, Gap, RunGaps, RunStats, RunStatus, StepStatus, headline, seconds,
@@ -98,7 +98,8 @@ pub struct Fingerprint {
     pub example_message: String,
 }
 
-/// A step that failed or was retried in some runs and succeeded in others.
+/// A flaky step: it passed on a retry, or failed and passed in runs of the
+/// same config and partition.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FlakyStep {
@@ -108,7 +109,9 @@ pub struct FlakyStep {
     pub step_key: String,
     /// Runs where it ran.
     pub runs: u64,
-    /// Runs where it failed.
+    /// Runs where it failed while another run of the same config and
+    /// partition passed (failures of imports, validation or missing inputs
+    /// are not counted: they are the code's answer, not luck).
     pub failed_runs: u64,
     /// Runs where it succeeded after a retry.
     pub retried_runs: u64,
@@ -381,7 +384,31 @@ pub fn archive_report(
             .then_with(|| a.fingerprint.cmp(&b.fingerprint))
     });
 
-    // Flaky steps: failed or retried in some runs, clean in others.
+    // Flaky steps: passed on retry, or failed and passed in runs of the same
+    // config and partition. A failure that is the code's answer to its
+    // config or data (an import, a validation, a missing input) is not luck.
+    let identities = crate::meta::run_identities(archive);
+    let mut step_patterns: HashMap<(&str, &str), Pattern> = HashMap::new();
+    for d in diagnoses {
+        if let (Some(step), Some(p)) = (&d.root_step, d.pattern) {
+            step_patterns.insert((&d.run_id, step), p);
+        }
+        for o in &d.other_failures {
+            if let Some(step) = &o.step_key {
+                step_patterns.insert((&d.run_id, step), o.pattern);
+            }
+        }
+    }
+    let deterministic = |run: &str, step: &str| {
+        step_patterns.get(&(run, step)).is_some_and(|p| {
+            matches!(
+                p,
+                Pattern::ImportError | Pattern::DataValidation | Pattern::UpstreamDependency
+            )
+        })
+    };
+    // Per job, step and run identity: (failed runs, passed runs).
+    let mut outcomes: BTreeMap<(String, String, &str), (u64, u64)> = BTreeMap::new();
     let mut flaky: BTreeMap<(String, String), FlakyStep> = BTreeMap::new();
     for s in stats {
         for st in &s.steps {
@@ -399,16 +426,31 @@ pub fn archive_report(
             });
             f.runs += 1;
             match st.status {
-                StepStatus::Failure => f.failed_runs += 1,
                 StepStatus::Success if st.attempts.len() > 1 => f.retried_runs += 1,
                 StepStatus::Success => f.clean_runs += 1,
                 _ => {}
+            }
+            let Some(identity) = identities.get(s.run_id.as_str()) else {
+                continue;
+            };
+            let o = outcomes.entry((key.0, key.1, identity)).or_default();
+            match st.status {
+                StepStatus::Failure if !deterministic(&s.run_id, &st.step_key) => o.0 += 1,
+                StepStatus::Success => o.1 += 1,
+                _ => {}
+            }
+        }
+    }
+    for ((job, step, _), (failed, passed)) in outcomes {
+        if failed > 0 && passed > 0 {
+            if let Some(f) = flaky.get_mut(&(job, step)) {
+                f.failed_runs += failed;
             }
         }
     }
     let flaky_steps: Vec<FlakyStep> = flaky
         .into_values()
-        .filter(|f| f.retried_runs > 0 || (f.failed_runs > 0 && f.clean_runs > 0))
+        .filter(|f| f.retried_runs > 0 || f.failed_runs > 0)
         .collect();
 
     let (regressions, slowest_steps) = step_trends(stats)?;

@@ -356,14 +356,18 @@ fn archive_doc(r: &ArchiveReport) -> Document {
     }
 
     doc.heading(2, "Flaky steps");
+    doc.note(
+        "Flaky: passed on a retry, or failed and passed in runs of the same config and partition. \
+         A failure from bad config or data (an import, a validation, a missing input) is not flaky.",
+    );
     if r.flaky_steps.is_empty() {
-        doc.note("No step failed or was retried in some runs and succeeded in others.");
+        doc.note("No flaky step.");
     } else {
         let mut t = Table::new(&[
             ("job", Align::Left),
             ("step", Align::Left),
             ("runs", Align::Right),
-            ("failed", Align::Right),
+            ("failed, same config passed", Align::Right),
             ("retried, then ok", Align::Right),
             ("ok first time", Align::Right),
         ]);
