@@ -711,3 +711,35 @@ fn flaky_means_luck_not_a_bad_config() {
     }
     assert_eq!(flaky(&[tmp.path().to_str().unwrap()]), ["fetch_sales 1 0"]);
 }
+
+/// The "compare with the last successful run of this job" hint looks across
+/// the whole archive, also when one run is selected.
+#[test]
+fn the_compare_hint_looks_across_the_archive() {
+    let hint = |args: &[&str]| -> String {
+        let mut full = vec!["diagnose", "fixtures/dagster-1.13"];
+        full.extend_from_slice(args);
+        full.push("--json");
+        let v = json(&run(&full));
+        let d = v["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["runId"].as_str().unwrap().starts_with("0f246d01"))
+            .unwrap()
+            .clone();
+        d["nextSteps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .find(|s| s.starts_with("Compare with the successful run"))
+            .unwrap_or_default()
+    };
+    let alone = hint(&["--run-id", "0f246d01"]);
+    assert!(
+        alone.ends_with("daglog compare 3380d0bd 0f246d01 fixtures/dagster-1.13"),
+        "{alone}"
+    );
+    assert_eq!(alone, hint(&[]));
+}

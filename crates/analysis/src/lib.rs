@@ -174,17 +174,9 @@ impl<'a> Analysis<'a> {
         let best = meta::best_meta_by_run(self.archive);
         let gaps_of: std::collections::HashMap<&str, &RunGaps> =
             gaps.iter().map(|g| (g.run_id.as_str(), g)).collect();
-        // The latest successful run of each job, to compare failures with.
-        let mut latest_success: std::collections::HashMap<&str, &RunStats> =
-            std::collections::HashMap::new();
-        for o in stats.iter().filter(|o| o.status == RunStatus::Success) {
-            if let Some(job) = o.job_name.as_deref() {
-                let e = latest_success.entry(job).or_insert(o);
-                if o.first_event_time > e.first_event_time {
-                    *e = o;
-                }
-            }
-        }
+        // The latest successful run of each job in the whole archive (also
+        // when one run is selected), to compare failures with.
+        let latest_success = self.latest_success_by_job(&best);
         let mut out = Vec::new();
         for (run, s) in self.runs.iter().zip(stats) {
             let record_status = best
@@ -207,7 +199,7 @@ impl<'a> Analysis<'a> {
                 .job_name
                 .as_deref()
                 .and_then(|job| latest_success.get(job))
-                .map(|o| o.run_id.as_str());
+                .map(|(_, id)| *id);
             out.push(diagnose(
                 self.archive,
                 run,
@@ -237,6 +229,55 @@ impl<'a> Analysis<'a> {
             out.extend(only_records);
         }
         out
+    }
+
+    /// Per job, the run of the whole archive that succeeded last (by its
+    /// first event), among runs with events: the one to compare a failure
+    /// with. A run's status is its last run-status event's, else its record's;
+    /// its job is its record's, else its events'. A run without an end is
+    /// scanned whole; runs with one stop at it.
+    fn latest_success_by_job<'s>(
+        &'s self,
+        best: &std::collections::HashMap<&'s str, &'s daglog_ingest::RunMeta>,
+    ) -> std::collections::HashMap<&'s str, (i64, &'s str)> {
+        let mut latest: std::collections::HashMap<&str, (i64, &str)> =
+            std::collections::HashMap::new();
+        for run in &self.archive.runs {
+            let record = best.get(run.run_id.as_str()).copied();
+            // From the end: the terminal event is among a run's last.
+            let from_events =
+                run.events
+                    .iter()
+                    .rev()
+                    .find_map(|&e| match self.archive.event(e).event_type? {
+                        "RUN_SUCCESS" => Some(RunStatus::Success),
+                        "RUN_FAILURE" => Some(RunStatus::Failure),
+                        "RUN_CANCELED" => Some(RunStatus::Canceled),
+                        _ => None,
+                    });
+            let status = from_events.or_else(|| {
+                record
+                    .and_then(|m| m.status.as_deref())
+                    .and_then(RunStatus::from_name)
+            });
+            if status != Some(RunStatus::Success) {
+                continue;
+            }
+            let job = record.and_then(|m| m.job_name.as_deref()).or_else(|| {
+                run.events
+                    .iter()
+                    .find_map(|&e| self.archive.event(e).detail.and_then(|d| d.pipeline_name))
+            });
+            let (Some(job), Some(&first)) = (job, run.events.first()) else {
+                continue;
+            };
+            let at = self.archive.event(first).timestamp_ms;
+            let e = latest.entry(job).or_insert((at, run.run_id.as_str()));
+            if at > e.0 {
+                *e = (at, run.run_id.as_str());
+            }
+        }
+        latest
     }
 
     /// One report per run: figures, diagnosis (warnings only for a run that

@@ -106,7 +106,6 @@ impl RunStatus {
         }
     }
 
-    /// Whether the run has ended (success, failure or canceled).
     /// The status a run record names (`SUCCESS`, `FAILURE`…), if it is one.
     pub fn from_name(name: &str) -> Option<RunStatus> {
         Some(match name {
