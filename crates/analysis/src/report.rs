@@ -155,6 +155,8 @@ pub struct RunSpan {
     pub start_time: f64,
     /// Last event.
     pub end_time: f64,
+    /// The run's duration as every view gives it: RUN_START to its end.
+    pub duration_ms: Option<i64>,
 }
 
 /// How many runs the archive's timeline shows (the newest).
@@ -476,6 +478,7 @@ pub fn archive_report(
             status: s.status,
             start_time: s.first_event_time,
             end_time: s.last_event_time,
+            duration_ms: s.duration_ms,
         })
         .collect();
     timeline.sort_by(|a, b| b.start_time.total_cmp(&a.start_time));

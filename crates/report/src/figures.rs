@@ -520,8 +520,12 @@ fn timeline_doc(tl: &Timeline) -> Document {
     );
     doc.fields(vec![
         ("status".into(), status(r.status.as_str())),
-        ("first event".into(), time(Some(r.first_event_time))),
-        ("total".into(), duration(r.duration_ms)),
+        ("start".into(), time(r.start_time)),
+        ("duration".into(), duration(r.duration_ms)),
+        (
+            "offsets from".into(),
+            format!("the first event, {}", format_time(r.first_event_time)).into(),
+        ),
         (
             "gaps shown".into(),
             format!(

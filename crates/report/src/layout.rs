@@ -306,11 +306,23 @@ pub(crate) fn format_duration_ms(ms: i64) -> String {
     format!("{}h {:02}m", secs / 3600, secs / 60 % 60)
 }
 
-/// A position after a run's first event, in ms: `+12.345s`.
+/// A position after a run's first event, in ms: `+12.345s` under a minute,
+/// then `+5m 36s` and `+1h 02m 03s` (ms matter in a burst of events, not
+/// minutes into a long run).
 pub(crate) fn format_offset_ms(ms: i64) -> String {
     let sign = if ms < 0 { "-" } else { "+" };
     let ms = ms.unsigned_abs();
-    format!("{sign}{}.{:03}s", ms / 1000, ms % 1000)
+    let secs = ms / 1000;
+    match secs {
+        0..60 => format!("{sign}{secs}.{:03}s", ms % 1000),
+        60..3600 => format!("{sign}{}m {:02}s", secs / 60, secs % 60),
+        _ => format!(
+            "{sign}{}h {:02}m {:02}s",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        ),
+    }
 }
 
 /// Float epoch seconds (the report types' times) as epoch ms. Event times
@@ -773,6 +785,9 @@ mod tests {
         assert_eq!(format_offset_ms(12_345), "+12.345s");
         assert_eq!(format_offset_ms(0), "+0.000s");
         assert_eq!(format_offset_ms(-5), "-0.005s");
+        assert_eq!(format_offset_ms(59_999), "+59.999s");
+        assert_eq!(format_offset_ms(336_900), "+5m 36s");
+        assert_eq!(format_offset_ms(3_723_000), "+1h 02m 03s");
         // An event's ms through the report types' float seconds and back.
         for ms in 1_795_501_832_000_i64..1_795_501_842_000 {
             assert_eq!(seconds_to_ms(ms as f64 / 1000.0), ms);

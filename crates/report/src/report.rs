@@ -240,7 +240,10 @@ fn runs_gantt(r: &ArchiveReport) -> Gantt {
                         s.run_id,
                         s.job_name.as_deref().unwrap_or(""),
                         s.status.as_str(),
-                        format_duration_ms(to - from)
+                        s.duration_ms.map_or_else(
+                            || "no start or end".to_string(),
+                            format_duration_ms
+                        )
                     ),
                     open: !s.status.is_terminal(),
                 }],
