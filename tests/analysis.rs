@@ -743,3 +743,56 @@ fn the_compare_hint_looks_across_the_archive() {
     );
     assert_eq!(alone, hint(&[]));
 }
+
+/// A run that succeeded can still hide a failed asset check and ERROR log
+/// lines: `diagnose --all` and the report say them, from the export's
+/// evaluation fields and from storage (whose rows keep only the message).
+#[test]
+fn failed_checks_and_error_logs_of_runs_that_succeeded_are_said() {
+    let warnings = |input: &str| -> Vec<String> {
+        let v = json(&run(&["diagnose", input, "--run-id", "b46f9eb4", "--json"]));
+        v["runs"][0]["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap().to_string())
+            .collect()
+    };
+    let log = "ERROR log line in step order_summary: Region 'latam' missing from CRM export (non-fatal, reported to data owners)";
+    assert_eq!(
+        warnings("fixtures/dagster-1.13/a2_success_assets_inprocess"),
+        [
+            log,
+            "asset check order_summary_all_regions on order_summary did not pass (severity WARN); missing_regions: ['latam']"
+        ]
+    );
+    assert_eq!(
+        warnings("fixtures/dagster-1.13-home"),
+        [
+            log,
+            "asset check order_summary_all_regions on order_summary did not pass"
+        ]
+    );
+    let text = stdout(&run(&[
+        "diagnose",
+        "fixtures/dagster-1.13/a2_success_assets_inprocess",
+        "--all",
+    ]));
+    assert!(
+        text.contains("  asset check order_summary_all_regions on order_summary did not pass"),
+        "{text}"
+    );
+    let report = json(&run(&[
+        "report",
+        "fixtures/dagster-1.13/a2_success_assets_inprocess",
+        "fixtures/dagster-1.13/a1_success_ops_multiprocess",
+        "--format",
+        "json",
+    ]));
+    let runs = report["succeededWithWarnings"].as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(
+        runs.iter()
+            .any(|r| r["warnings"].as_array().unwrap().len() == 2)
+    );
+}

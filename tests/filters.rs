@@ -452,3 +452,41 @@ fn full_shows_the_stack_with_the_users_frame_marked() {
         "the heading and one frame: {out}"
     );
 }
+
+/// `logs` shows what an asset event says beyond "Materialized value x.":
+/// the asset, its partition, a check's verdict and the metadata; the type
+/// column is as wide as the widest type printed.
+#[test]
+fn asset_events_show_partition_check_and_metadata() {
+    let out = stdout(&run(&[
+        "logs",
+        "fixtures/dagster-1.13/n_partitioned_assets",
+        "--event-type",
+        "ASSET_MATERIALIZATION",
+    ]));
+    assert!(
+        out.contains("[daily_clickstream] Materialized value daily_clickstream.\n    asset daily_clickstream · partition 2024-06-03\n    partition_day: 2024-06-03 · rows: 10 · path: /opt/dagster/home/storage/daily_clickstream/2024-06-03\n"),
+        "{out}"
+    );
+    let out = stdout(&run(&[
+        "logs",
+        "fixtures/dagster-1.13/a2_success_assets_inprocess",
+    ]));
+    assert!(
+        out.contains("did not pass.\n    check order_summary_all_regions FAILED (severity WARN) · asset order_summary\n    missing_regions: ['latam']\n"),
+        "{out}"
+    );
+    // ASSET_CHECK_EVALUATION_PLANNED (30 characters) sets the column: every
+    // event line has its step at the same place.
+    let columns: std::collections::BTreeSet<usize> = out
+        .lines()
+        .filter(|l| l.starts_with("2026-"))
+        .filter_map(|l| {
+            // After the time and the level: the type, then its padding.
+            let rest = &l[34..];
+            let end = rest.find(' ')?;
+            Some(34 + end + rest[end..].find(|c| c != ' ')?)
+        })
+        .collect();
+    assert_eq!(columns.len(), 1, "{columns:?}");
+}

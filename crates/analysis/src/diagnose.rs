@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
-use daglog_ingest::{Archive, ErrorInfo, ErrorLink, EventView, Run};
+use daglog_ingest::{Archive, ErrorInfo, ErrorLink, EventView, Level, Run};
 use regex::Regex;
 use serde::Serialize;
 
@@ -520,6 +520,103 @@ fn retried(story: &StepStory<'_>, key: &str, attempts: usize) -> RetriedStep {
     }
 }
 
+/// `Asset check 'c' on 'a' did not pass.`: Dagster's message of a failed
+/// check, for exports that keep no evaluation fields (storage rows).
+static CHECK_FAILED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^Asset check '([^']+)' on '([^']+)' did not pass").expect("valid regex")
+});
+
+/// A run's failed asset checks and, when it `succeeded`, its ERROR (or
+/// CRITICAL) log lines, each with a warning in words. A check's verdict
+/// comes from its evaluation fields when the export has them (their JSON
+/// kept by the load), else from its message.
+pub(crate) fn quiet_problems_of<'a>(
+    archive: &'a Archive,
+    run: &Run,
+    succeeded: bool,
+) -> Vec<(EventView<'a>, String)> {
+    let mut checks = Vec::new();
+    let mut out = Vec::new();
+    for &r in &run.events {
+        let ev = archive.event(r);
+        match ev.event_type {
+            Some("ASSET_CHECK_EVALUATION") => checks.push(r),
+            // Dagster's own "Dependencies for step … failed" lines are the
+            // cascade, said apart; in a failed run, its error lines are part
+            // of the failure's story.
+            None if succeeded
+                && ev.level >= Level::Error
+                && dependency_notice(ev.message).is_none() =>
+            {
+                let step = ev
+                    .step_key
+                    .map_or(String::new(), |s| format!(" in step {s}"));
+                out.push((
+                    ev,
+                    format!(
+                        "{} log line{step}: {}",
+                        ev.level.as_str(),
+                        headline(ev.message)
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let facts: std::collections::HashMap<_, _> = archive
+        .asset_facts(&checks)
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    for r in checks {
+        let ev = archive.event(r);
+        let check = facts.get(&r);
+        let verdict = check.and_then(|f| f.check.as_ref()).and_then(|c| c.success);
+        let from_message = CHECK_FAILED.captures(ev.message);
+        let failed = verdict.map_or(from_message.is_some(), |ok| !ok);
+        if !failed {
+            continue;
+        }
+        let name = check
+            .and_then(|f| f.check.as_ref())
+            .map(|c| c.name.clone())
+            .or_else(|| from_message.as_ref().map(|m| m[1].to_string()))
+            .unwrap_or_else(|| "?".into());
+        let asset = check
+            .and_then(|f| f.asset_key.clone())
+            .or_else(|| from_message.as_ref().map(|m| m[2].to_string()));
+        let mut w = format!("asset check {name}");
+        if let Some(a) = asset {
+            w.push_str(&format!(" on {a}"));
+        }
+        w.push_str(" did not pass");
+        if let Some(sev) = check
+            .and_then(|f| f.check.as_ref())
+            .and_then(|c| c.severity.as_deref())
+        {
+            w.push_str(&format!(
+                " (severity {sev}{})",
+                if sev == "ERROR" {
+                    ": a blocking check stops the assets downstream"
+                } else {
+                    ""
+                }
+            ));
+        }
+        if let Some(f) = check.filter(|f| !f.metadata.is_empty()) {
+            let entries: Vec<String> = f
+                .metadata
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", headline(v)))
+                .collect();
+            w.push_str(&format!("; {}", entries.join(", ")));
+        }
+        out.push((ev, w));
+    }
+    out.sort_by_key(|(ev, _)| ev.timestamp_ms);
+    out
+}
+
 /// Steps brought down by `roots`, following Dagster's dependency notices.
 fn cascade_of(
     roots: &BTreeSet<String>,
@@ -830,6 +927,13 @@ pub fn diagnose(
                 .into(),
         );
     }
+    // What a run that succeeded can still hide: failed asset checks and
+    // ERROR log lines. Said for every run, with the events as evidence.
+    let mut quiet_problems = Vec::new();
+    for (ev, warning) in quiet_problems_of(archive, run, status == RunStatus::Success) {
+        warnings.push(warning);
+        quiet_problems.push(EventSummary::of(&ev));
+    }
 
     // Independent failures: failed steps not brought down by another failed step.
     let notices = &reading.dependency_notices;
@@ -1023,6 +1127,7 @@ pub fn diagnose(
     if let Some(ev) = reading.cancel.as_ref().or(reading.terminal.as_ref()) {
         evidence.push(EventSummary::with_error(ev));
     }
+    evidence.extend(quiet_problems);
     evidence.sort_by(|a, b| a.timestamp.total_cmp(&b.timestamp));
     evidence.dedup_by(|a, b| a.timestamp == b.timestamp && a.message == b.message);
 

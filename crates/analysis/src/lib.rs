@@ -56,8 +56,8 @@ pub use model::{
     StepStatus, Timeline, headline,
 };
 pub use report::{
-    ArchiveReport, ErrorEntry, Fingerprint, FlakyStep, JobSummary, RunReport, RunSpan, StepTrend,
-    archive_report, normalise_message, run_report, step_family,
+    ArchiveReport, ErrorEntry, Fingerprint, FlakyStep, JobSummary, RunReport, RunSpan, RunWarnings,
+    StepTrend, archive_report, normalise_message, run_report, step_family,
 };
 
 use error::Context as _;

@@ -119,6 +119,18 @@ pub struct FlakyStep {
     pub clean_runs: u64,
 }
 
+/// A run that succeeded, and what it still said was wrong.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunWarnings {
+    /// The run id.
+    pub run_id: String,
+    /// The job.
+    pub job_name: Option<String>,
+    /// Failed asset checks and ERROR log lines, in time order.
+    pub warnings: Vec<String>,
+}
+
 /// A step's durations across runs, and whether the latest runs got slower.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -178,6 +190,9 @@ pub struct ArchiveReport {
     pub timeline: Vec<RunSpan>,
     /// The failed runs' diagnoses, newest first.
     pub failures: Vec<Diagnosis>,
+    /// Runs that succeeded with failed asset checks or ERROR log lines,
+    /// newest first.
+    pub succeeded_with_warnings: Vec<RunWarnings>,
     /// Error fingerprints, most frequent first.
     pub fingerprints: Vec<Fingerprint>,
     /// Flaky steps.
@@ -469,6 +484,23 @@ pub fn archive_report(
             .map_or(0.0, |s| s.first_event_time)
     };
     failures.sort_by(|a, b| start_of(&b.run_id).total_cmp(&start_of(&a.run_id)));
+    let mut succeeded_with_warnings: Vec<RunWarnings> = runs
+        .iter()
+        .zip(stats)
+        .filter(|(_, s)| s.status == RunStatus::Success)
+        .filter_map(|(run, s)| {
+            let warnings: Vec<String> = crate::diagnose::quiet_problems_of(archive, run, true)
+                .into_iter()
+                .map(|(_, w)| w)
+                .collect();
+            (!warnings.is_empty()).then(|| RunWarnings {
+                run_id: s.run_id.clone(),
+                job_name: s.job_name.clone(),
+                warnings,
+            })
+        })
+        .collect();
+    succeeded_with_warnings.sort_by(|a, b| start_of(&b.run_id).total_cmp(&start_of(&a.run_id)));
 
     let mut timeline: Vec<RunSpan> = stats
         .iter()
@@ -498,6 +530,7 @@ pub fn archive_report(
             .fold(f64::MIN, f64::max),
         jobs: jobs.into_values().collect(),
         failures,
+        succeeded_with_warnings,
         fingerprints,
         flaky_steps,
         regressions,

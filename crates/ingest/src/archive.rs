@@ -44,7 +44,7 @@ pub struct LoadOptions {
 }
 
 /// A reference to one event: batch (file) and row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EventRef {
     /// Index into [`Archive::batches`].
     pub batch: u32,

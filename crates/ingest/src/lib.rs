@@ -32,6 +32,7 @@
 #![deny(missing_docs)]
 
 mod archive;
+mod asset;
 mod batch;
 mod captured;
 mod compact;
@@ -57,6 +58,7 @@ pub mod time;
 pub use archive::{
     Archive, EventRef, FileSummary, IngestStats, LoadOptions, PassedOver, Run, RunMatch,
 };
+pub use asset::{ASSET_EVENT_TYPES, AssetFacts, CheckFacts, asset_facts_of};
 pub use batch::{DictColumn, EventBatch, EventView, StrColumn};
 pub use captured::{CapturedLog, CapturedOutput};
 pub use discover::{Exclude, Input, STDIN_PATH, natural_cmp};

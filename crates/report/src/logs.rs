@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use daglog_ingest::{EventView, JsonJoin, Level, time};
+use daglog_ingest::{AssetFacts, EventView, JsonJoin, Level, time};
 
 use crate::text::{escape_control, first_line};
 
@@ -46,6 +46,8 @@ pub struct HumanOptions {
     pub show_run: bool,
     /// Every event's whole message under its line, not only error events'.
     pub full: bool,
+    /// Width of the event type column: the longest type printed (22 when 0).
+    pub type_width: usize,
 }
 
 /// One line per event: time, level, type, step, first line of the message, error chain.
@@ -70,6 +72,57 @@ impl<W: Write> HumanLogs<W> {
     pub fn into_inner(self) -> W {
         self.out
     }
+
+    /// Under an asset event: its asset and partition, a check's verdict, and
+    /// its metadata (`row_count: 30 · path: /…`), each value on one line.
+    pub fn asset_facts(&mut self, f: &AssetFacts) -> io::Result<()> {
+        let mut head = Vec::new();
+        if let Some(c) = &f.check {
+            let verdict = match c.success {
+                Some(true) => "passed",
+                Some(false) => "FAILED",
+                None => "no verdict",
+            };
+            let severity = c
+                .severity
+                .as_deref()
+                .map_or(String::new(), |s| format!(" (severity {s})"));
+            head.push(format!("check {} {verdict}{severity}", c.name));
+        }
+        if let Some(a) = &f.asset_key {
+            head.push(format!("asset {a}"));
+        }
+        if let Some(p) = &f.partition {
+            head.push(format!("partition {p}"));
+        }
+        if !head.is_empty() {
+            self.write_indented("", &head.join(" · "), 4)?;
+        }
+        if !f.metadata.is_empty() {
+            let entries: Vec<String> = f
+                .metadata
+                .iter()
+                .map(|(label, value)| {
+                    let (first, more) = first_line(value);
+                    let (shown, cut) = clip_to(first, METADATA_VALUE_CHARS);
+                    let tail = if cut || more { "…" } else { "" };
+                    format!("{label}: {shown}{tail}")
+                })
+                .collect();
+            self.write_indented("", &entries.join(" · "), 4)?;
+        }
+        Ok(())
+    }
+}
+
+/// A metadata value is cut to this many characters under its event.
+const METADATA_VALUE_CHARS: usize = 80;
+
+fn clip_to(s: &str, max: usize) -> (&str, bool) {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => (&s[..at], true),
+        None => (s, false),
+    }
 }
 
 fn level_color(level: Level) -> &'static str {
@@ -88,10 +141,7 @@ const RESET: &str = "\x1b[0m";
 const MAX_MESSAGE_CHARS: usize = 300;
 
 fn clip(s: &str) -> (&str, bool) {
-    match s.char_indices().nth(MAX_MESSAGE_CHARS) {
-        Some((at, _)) => (&s[..at], true),
-        None => (s, false),
-    }
+    clip_to(s, MAX_MESSAGE_CHARS)
 }
 
 impl<W: Write> HumanLogs<W> {
@@ -127,7 +177,12 @@ impl<W: Write> LogPrinter for HumanLogs<W> {
             line.push_str(RESET);
         }
         let event_type = ev.event_type.map_or("LOG".into(), escape_control);
-        let _ = write!(line, " {event_type:<22}");
+        let width = if self.opts.type_width == 0 {
+            22
+        } else {
+            self.opts.type_width
+        };
+        let _ = write!(line, " {event_type:<width$}");
         if let Some(step) = ev.step_key {
             let _ = write!(line, " [{}]", escape_control(step));
         }
@@ -465,6 +520,7 @@ mod tests {
                 color: false,
                 show_run: true,
                 full: false,
+                type_width: 0,
             },
         ));
         insta::assert_snapshot!(String::from_utf8(out).unwrap(), @r#"
@@ -484,6 +540,7 @@ mod tests {
                 color: true,
                 show_run: false,
                 full: false,
+                type_width: 0,
             },
         ));
         let text = String::from_utf8(out).unwrap();

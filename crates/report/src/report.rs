@@ -240,10 +240,8 @@ fn runs_gantt(r: &ArchiveReport) -> Gantt {
                         s.run_id,
                         s.job_name.as_deref().unwrap_or(""),
                         s.status.as_str(),
-                        s.duration_ms.map_or_else(
-                            || "no start or end".to_string(),
-                            format_duration_ms
-                        )
+                        s.duration_ms
+                            .map_or_else(|| "no start or end".to_string(), format_duration_ms)
                     ),
                     open: !s.status.is_terminal(),
                 }],
@@ -324,6 +322,27 @@ fn archive_doc(r: &ArchiveReport) -> Document {
         doc.note("No run failed.");
     } else {
         doc.table(verdicts_table(&r.failures));
+    }
+
+    if !r.succeeded_with_warnings.is_empty() {
+        doc.heading(2, "Runs that succeeded with warnings");
+        doc.note("Failed asset checks and ERROR log lines of runs that succeeded.");
+        let mut t = Table::new(&[
+            ("run id", Align::Left),
+            ("job", Align::Left),
+            ("warning", Align::Left),
+        ]);
+        for w in &r.succeeded_with_warnings {
+            for (i, text) in w.warnings.iter().enumerate() {
+                let (id, job) = if i == 0 {
+                    (w.run_id.as_str(), w.job_name.as_deref().unwrap_or(NONE))
+                } else {
+                    ("", "")
+                };
+                t.row(vec![id.into(), job.into(), clip(text, 160).into()]);
+            }
+        }
+        doc.table(t);
     }
 
     doc.heading(2, "Error fingerprints");

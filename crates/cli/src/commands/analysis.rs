@@ -96,10 +96,14 @@ fn shell_word(s: &str) -> String {
 }
 
 /// The JSON of `LOGS_CAPTURED` events, which says where each step's
-/// captured output is (a handful of events per run).
+/// captured output is, and of asset check evaluations, which say whether
+/// the check passed (a handful of events per run).
 fn captured_keys() -> KeepRaw {
     KeepRaw::Matching(std::sync::Arc::new(|ev| {
-        ev.event_type == Some("LOGS_CAPTURED")
+        matches!(
+            ev.event_type,
+            Some("LOGS_CAPTURED" | "ASSET_CHECK_EVALUATION")
+        )
     }))
 }
 

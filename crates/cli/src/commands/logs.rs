@@ -80,8 +80,14 @@ impl EventFilter {
 }
 
 pub(crate) fn run(cfg: &LogsConfig) -> Result<bool> {
-    let keep_raw = if matches!(cfg.format, LogsFormat::Human { .. }) || cfg.count_by.is_some() {
+    let keep_raw = if cfg.count_by.is_some() {
         KeepRaw::None
+    } else if matches!(cfg.format, LogsFormat::Human { .. }) {
+        // The JSON of asset events, for their asset, partition and metadata.
+        KeepRaw::Matching(Arc::new(|ev| {
+            ev.event_type
+                .is_some_and(|t| daglog_ingest::ASSET_EVENT_TYPES.contains(&t))
+        }))
     } else if cfg.filter.is_everything() {
         KeepRaw::All
     } else {
@@ -121,17 +127,29 @@ pub(crate) fn run(cfg: &LogsConfig) -> Result<bool> {
     let (page, end) = select_page(cfg, archive, &runs);
     match cfg.format {
         LogsFormat::Human { color, full } => {
+            // Wide enough for the longest type printed, so columns line up.
+            let type_width = page
+                .iter()
+                .map(|&r| archive.event(r).event_type.map_or(3, |t| t.chars().count()))
+                .max()
+                .unwrap_or(0);
+            let facts: std::collections::HashMap<_, _> =
+                archive.asset_facts(&page)?.into_iter().collect();
             let mut printer = HumanLogs::new(
                 out,
                 HumanOptions {
                     color,
                     show_run: runs.len() > 1,
                     full,
+                    type_width,
                 },
             );
             printer.begin()?;
-            for &r in &page {
-                printer.event(&archive.event(r))?;
+            for r in &page {
+                printer.event(&archive.event(*r))?;
+                if let Some(f) = facts.get(r) {
+                    printer.asset_facts(f)?;
+                }
             }
             printer.finish(&end)?;
         }
