@@ -32,3 +32,5 @@ mod client_json;
 mod postgres;
 // `daglog output`: captured stdout/stderr from a DAGSTER_HOME.
 mod captured;
+// `daglog completions` and `daglog man`.
+mod shell;

@@ -7,11 +7,15 @@ const AFTER_HELP: &str = "\
 Inputs are files, folders (read recursively) or - for standard input, in any mix:
 EventConnection pages ({\"events\":[…],\"cursor\":…,\"hasMore\":…}), raw GraphQL
 logsForRun responses, bare event arrays, NDJSON, gzip of any of these, run.json
-(runOrError), runsOrError lists and `dagster debug export` bundles. Runs are put
-together by run id, not by file name; a run exported twice counts each event once.
+(runOrError), runsOrError lists, `dagster debug export` bundles, `dg api … --json`
+output, Dagster's SQLite storage (a DAGSTER_HOME, its history/ folder, a .db file) and
+PostgreSQL dumps (pg_dump plain, \\copy text or CSV). Runs are put together by run id,
+not by file name; a run exported twice counts each event once.
 
 Exit status: 0 when every input was read, 1 when some input was skipped (each
-is named on stderr, the rest is still used), 2 for usage errors.";
+is named on stderr, the rest is still used), 2 for usage errors.
+
+Shell completions: daglog completions bash|zsh|fish; a man page: daglog man.";
 
 /// Offline post-mortems of Dagster run logs.
 #[derive(Debug, Parser)]
@@ -20,8 +24,12 @@ is named on stderr, the rest is still used), 2 for usage errors.";
     version,
     about = "Offline post-mortems of Dagster run logs, from saved exports",
     long_about = "daglog reads Dagster run logs saved from the GraphQL API (logsForRun, runOrError, \
-runsOrError) or by `dagster debug export`, and answers the questions of a post-mortem \
-without a network: which events, which errors, in which order.",
+runsOrError), by `dagster debug export`, or kept in Dagster's own storage, and answers the \
+questions of a post-mortem without a network: which events, which errors, in which order, why.\n\n\
+\"The reference\" below is the Dagster debug reference: the GraphQL queries, jq recipes and \
+four scripts (get_run_logs.py, get_run_stats.py, get_run_info.py, get_job_runs.py) that \
+Dagster users debug runs with against a live instance. logs, stats, info and runs answer what \
+those scripts answer, with the same flags, from saved data.",
     after_help = AFTER_HELP,
     max_term_width = 100
 )]
@@ -32,16 +40,16 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Print a run's events, filtered (the reference's get_run_logs.py, offline)
+    /// Print a run's events, filtered (get_run_logs.py of the Dagster debug reference, offline)
     #[command(after_help = LOGS_EXAMPLES)]
     Logs(LogsArgs),
-    /// Run and step figures as Dagster computes them (the reference's get_run_stats.py)
+    /// Run and step figures as Dagster computes them (get_run_stats.py of the Dagster debug reference)
     #[command(after_help = STATS_EXAMPLES, long_about = STATS_ABOUT)]
     Stats(StatsArgs),
-    /// A run's metadata: status, job, times, run config, tags (the reference's get_run_info.py)
+    /// A run's metadata: status, job, times, run config, tags (the debug reference's get_run_info.py)
     #[command(after_help = INFO_EXAMPLES, long_about = INFO_ABOUT)]
     Info(RunArgs),
-    /// Every run in the archive, newest first (the reference's get_job_runs.py)
+    /// Every run in the archive, newest first (the debug reference's get_job_runs.py)
     #[command(after_help = RUNS_EXAMPLES)]
     Runs(RunsArgs),
     /// One run's steps in time order, with attempts, open steps and long silences
@@ -62,6 +70,39 @@ pub(crate) enum Command {
     /// What a run's step processes printed (stdout/stderr), from a DAGSTER_HOME's compute logs
     #[command(after_help = OUTPUT_EXAMPLES, long_about = OUTPUT_ABOUT)]
     Output(CapturedArgs),
+    /// Print a shell completion script: daglog completions bash > ~/.local/share/bash-completion/completions/daglog
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print a man page (roff): daglog's, or one command's (daglog man logs)
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(ManArgs),
+}
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  daglog man | man -l -
+  for c in '' logs stats info runs timeline gaps diagnose compare report output; do
+    daglog man $c > ~/.local/share/man/man1/daglog${c:+-$c}.1; done";
+
+/// `daglog man`.
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// The command whose page to print (daglog-COMMAND(1)); daglog(1) when left out
+    pub(crate) command: Option<String>,
+}
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  daglog completions bash > ~/.local/share/bash-completion/completions/daglog
+  daglog completions zsh > ~/.zfunc/_daglog        # with fpath+=(~/.zfunc) before compinit
+  daglog completions fish > ~/.config/fish/completions/daglog.fish";
+
+/// `daglog completions`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
 }
 
 const OUTPUT_ABOUT: &str = "\
@@ -150,9 +191,9 @@ Examples:
   daglog diagnose exports/ --json | jq -r '.runs[] | [.pattern, .runId] | @tsv' | sort | uniq -c";
 
 const COMPARE_ABOUT: &str = "\
-The reference's \"compare a failed run with a successful one\" workflow in one command: the run
-config diffed as structure (keys added, removed, changed, with values), tags, steps present in
-one run only, status changes and duration deltas per step, event counts per type, the first
+The Dagster debug reference's \"compare a failed run with a successful one\" workflow in one
+command: the run config diffed as structure (keys added, removed, changed, with values), tags,
+steps present in one run only, status changes and duration deltas per step, event counts per type, the first
 point where the two runs' step sequences diverge, and errors that occur in one run only.";
 
 const COMPARE_EXAMPLES: &str = "\
@@ -557,7 +598,7 @@ pub(crate) struct LogsArgs {
 
     /// Count the matching events by type (log lines count as LOG), level, step
     /// or run instead of printing them, largest first; --json prints
-    /// [{"type":…,"count":N},…] like the reference's group_by(.eventType) recipe
+    /// [{"type":…,"count":N},…] like the Dagster debug reference's group_by(.eventType) recipe
     #[arg(
         long,
         value_name = "FIELD",

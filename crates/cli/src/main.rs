@@ -44,6 +44,32 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Compare(args) => commands::analysis::compare(&CompareConfig::from_args(&args)?),
         Command::Report(args) => commands::analysis::report(&ReportConfig::from_args(&args)?),
         Command::Output(args) => commands::output::run(&CapturedConfig::from_args(&args)?),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            // Into memory first: `generate` panics on a write error (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "daglog", &mut script);
+            io::stdout().lock().write_all(&script)?;
+            Ok(true)
+        }
+        Command::Man(args) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let page = match &args.command {
+                None => cmd,
+                Some(name) => {
+                    let Some(sub) = cmd.find_subcommand(name).filter(|_| name != "help") else {
+                        return Err(config::UsageError(format!(
+                            "no command {name:?}; `daglog --help` lists them"
+                        ))
+                        .into());
+                    };
+                    // daglog-logs(1), as git and cargo name their pages.
+                    sub.clone().name(format!("daglog-{name}"))
+                }
+            };
+            clap_mangen::Man::new(page).render(&mut io::stdout().lock())?;
+            Ok(true)
+        }
     }
 }
 
