@@ -108,7 +108,7 @@ fn doc(runs: &[Diagnosis]) -> Document {
         if let Some(job) = &d.job_name {
             title.push_str(&format!(" · {job}"));
         }
-        doc.heading(if runs.len() > 1 { 2 } else { 1 }, title);
+        doc.run_heading(if runs.len() > 1 { 2 } else { 1 }, title, &d.run_id);
         doc.append(diagnosis_doc(d, 3));
     }
     doc
@@ -126,7 +126,7 @@ pub(crate) fn verdicts_table(runs: &[Diagnosis]) -> Table {
     ]);
     for d in runs {
         t.row(vec![
-            d.run_id.as_str().into(),
+            Cell::run_id(&d.run_id),
             d.job_name.as_deref().unwrap_or(NONE).into(),
             status(d.status.as_str()),
             d.pattern.map_or(NONE, |p| p.as_str()).into(),

@@ -112,7 +112,7 @@ fn step_rows_doc(runs: &[RunStats]) -> Document {
     ]);
     for r in runs.iter().flat_map(RunStats::step_rows) {
         t.row(vec![
-            r.run_id.into(),
+            Cell::run_id(r.run_id),
             r.job_name.unwrap_or(NONE).into(),
             r.step_key.into(),
             status(r.status.as_str()),
@@ -280,7 +280,7 @@ fn stats_list_doc(runs: &[RunStats]) -> Document {
     ]);
     for r in runs {
         t.row(vec![
-            r.run_id.as_str().into(),
+            Cell::run_id(&r.run_id),
             r.job_name.as_deref().unwrap_or(NONE).into(),
             status(r.status.as_str()),
             time(r.start_time),
@@ -651,7 +651,7 @@ fn gaps_doc(runs: &[RunGaps], threshold_ms: i64) -> Document {
     ]);
     for r in runs {
         t.row(vec![
-            r.run_id.as_str().into(),
+            Cell::run_id(&r.run_id),
             r.job_name.as_deref().unwrap_or(NONE).into(),
             status(r.status.as_str()),
             format_duration_ms(r.largest_gap_ms).into(),
@@ -670,9 +670,10 @@ fn gaps_doc(runs: &[RunGaps], threshold_ms: i64) -> Document {
     doc.table(t);
 
     for r in runs.iter().filter(|r| r.hang_candidate) {
-        doc.heading(
+        doc.run_heading(
             2,
             run_title("Hang candidate ", &r.run_id, r.job_name.as_deref()),
+            &r.run_id,
         );
         doc.fields(vec![
             ("status".into(), status(r.status.as_str())),

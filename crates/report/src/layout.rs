@@ -39,6 +39,10 @@ pub(crate) enum Tone {
 pub(crate) struct Span {
     pub(crate) text: String,
     pub(crate) tone: Tone,
+    /// The text is a whole run id: HTML shows its first 8 characters with
+    /// the whole id on hover, linked to the run's section when the page has
+    /// one; the other formats print it whole.
+    pub(crate) run_id: bool,
 }
 
 /// The content of a table cell, a value or a heading: spans of text.
@@ -51,6 +55,16 @@ impl Cell {
         Cell(vec![Span {
             text: text.into(),
             tone,
+            run_id: false,
+        }])
+    }
+
+    /// A whole run id (see [`Span::run_id`]).
+    pub(crate) fn run_id(id: &str) -> Self {
+        Cell(vec![Span {
+            text: id.to_string(),
+            tone: Tone::Plain,
+            run_id: true,
         }])
     }
 
@@ -59,6 +73,7 @@ impl Cell {
         self.0.push(Span {
             text: text.into(),
             tone: Tone::Plain,
+            run_id: false,
         });
         self
     }
@@ -68,6 +83,7 @@ impl Cell {
         self.0.push(Span {
             text: text.into(),
             tone,
+            run_id: false,
         });
         self
     }
@@ -153,8 +169,13 @@ impl Table {
 /// A block of a document.
 #[derive(Debug, Clone)]
 pub(crate) enum Block {
-    /// A title (level 1) or section heading (level 2).
-    Heading { level: u8, text: Cell },
+    /// A title (level 1) or section heading (level 2); `anchor` is its
+    /// HTML id (`run-<id>` for a run's section), which links point to.
+    Heading {
+        level: u8,
+        text: Cell,
+        anchor: Option<String>,
+    },
     /// Key/value pairs.
     Fields(Vec<(String, Cell)>),
     /// A table.
@@ -203,6 +224,17 @@ impl Document {
         self.blocks.push(Block::Heading {
             level,
             text: text.into(),
+            anchor: None,
+        });
+    }
+
+    /// Adds the heading of a run's section: run ids in the page's tables
+    /// link to it in HTML.
+    pub(crate) fn run_heading(&mut self, level: u8, text: impl Into<Cell>, run_id: &str) {
+        self.blocks.push(Block::Heading {
+            level,
+            text: text.into(),
+            anchor: Some(run_anchor(run_id)),
         });
     }
 
@@ -336,6 +368,11 @@ pub(crate) fn seconds_to_ms(seconds: f64) -> i64 {
 /// Float epoch seconds as ISO 8601 UTC with ms.
 pub(crate) fn format_time(seconds: f64) -> String {
     daglog_ingest::time::format_iso(seconds_to_ms(seconds))
+}
+
+/// The HTML id of a run's section.
+pub(crate) fn run_anchor(run_id: &str) -> String {
+    format!("run-{run_id}")
 }
 
 /// Cuts `s` to `max` characters, marking the cut with `…`.
@@ -656,7 +693,7 @@ mod markdown {
 
     pub(super) fn block(s: &mut String, block: &Block) {
         match block {
-            Block::Heading { level, text } => {
+            Block::Heading { level, text, .. } => {
                 s.extend(std::iter::repeat_n('#', usize::from((*level).clamp(1, 6))));
                 s.push(' ');
                 cell(text, s);

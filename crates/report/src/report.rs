@@ -113,6 +113,7 @@ fn gantt(report: &RunReport) -> Gantt {
             }
         })
         .collect();
+    let rows = group_mapped_rows(rows);
     let marks = report
         .gaps
         .iter()
@@ -128,6 +129,48 @@ fn gantt(report: &RunReport) -> Gantt {
         end_ms,
         marks,
     }
+}
+
+/// A mapped step with more instances than this is one row of the Gantt.
+const MAPPED_ROWS: usize = 8;
+
+/// The instances of a mapped step (`process[0]`, `process[1]`…) as one row
+/// `process[*] ×300` holding every instance's bars, failures drawn last so
+/// none hides under a success: a 300-way fan-out is one row, not 300.
+fn group_mapped_rows(rows: Vec<GanttRow>) -> Vec<GanttRow> {
+    let family = |label: &str| daglog_analysis::step_family(label);
+    let mut sizes: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &rows {
+        *sizes.entry(family(&r.label)).or_default() += 1;
+    }
+    let mut out: Vec<GanttRow> = Vec::new();
+    let mut at: BTreeMap<String, usize> = BTreeMap::new();
+    for r in rows {
+        let f = family(&r.label);
+        let n = sizes[&f];
+        if f == r.label || n <= MAPPED_ROWS {
+            out.push(r);
+            continue;
+        }
+        match at.get(&f) {
+            Some(&i) => out[i].bars.extend(r.bars),
+            None => {
+                at.insert(f.clone(), out.len());
+                out.push(GanttRow {
+                    label: format!("{f} ×{n}"),
+                    bars: r.bars,
+                });
+            }
+        }
+    }
+    for &i in at.values() {
+        out[i].bars.sort_by_key(|b| match b.tone {
+            Tone::Bad => 2,
+            Tone::Warn => 1,
+            _ => 0,
+        });
+    }
+    out
 }
 
 fn run_doc(report: &RunReport) -> Document {
@@ -335,11 +378,14 @@ fn archive_doc(r: &ArchiveReport) -> Document {
         for w in &r.succeeded_with_warnings {
             for (i, text) in w.warnings.iter().enumerate() {
                 let (id, job) = if i == 0 {
-                    (w.run_id.as_str(), w.job_name.as_deref().unwrap_or(NONE))
+                    (
+                        Cell::run_id(&w.run_id),
+                        w.job_name.as_deref().unwrap_or(NONE).into(),
+                    )
                 } else {
-                    ("", "")
+                    (Cell::default(), Cell::default())
                 };
-                t.row(vec![id.into(), job.into(), clip(text, 160).into()]);
+                t.row(vec![id, job, clip(text, 160).into()]);
             }
         }
         doc.table(t);
@@ -366,12 +412,7 @@ fn archive_doc(r: &ArchiveReport) -> Document {
                 format_time(f.first_seen).into(),
                 format_time(f.last_seen).into(),
                 f.steps.join(", ").into(),
-                f.example_runs
-                    .iter()
-                    .map(|id| &id[..id.len().min(8)])
-                    .collect::<Vec<_>>()
-                    .join(", ")
-                    .into(),
+                run_ids(&f.example_runs),
             ]);
         }
         doc.table(t);
@@ -474,7 +515,7 @@ fn archive_doc(r: &ArchiveReport) -> Document {
                 why.push("canceled after silence".to_string());
             }
             t.row(vec![
-                h.run_id.as_str().into(),
+                Cell::run_id(&h.run_id),
                 h.job_name.as_deref().unwrap_or(NONE).into(),
                 status(h.status.as_str()),
                 format_duration_ms(h.largest_gap_ms).into(),
@@ -483,7 +524,42 @@ fn archive_doc(r: &ArchiveReport) -> Document {
         }
         doc.table(t);
     }
+
+    // A section per failed run, which the tables' run ids link to in HTML.
+    if !r.failures.is_empty() {
+        doc.heading(2, "Failed runs in detail");
+        let shown = r.failures.len().min(DETAILED_FAILURES);
+        if shown < r.failures.len() {
+            doc.note(format!(
+                "The newest {shown} of {} failed runs; `daglog report ARCHIVE --run-id ID` gives any run's post-mortem.",
+                r.failures.len()
+            ));
+        }
+        for d in &r.failures[..shown] {
+            let mut title = format!("Run {}", d.run_id);
+            if let Some(job) = &d.job_name {
+                title.push_str(&format!(" · {job}"));
+            }
+            doc.run_heading(3, title, &d.run_id);
+            doc.append(diagnosis_doc(d, 4));
+        }
+    }
     doc
+}
+
+/// How many failed runs the archive report details, newest first.
+const DETAILED_FAILURES: usize = 50;
+
+/// Run ids as one cell: `a, b, c`, each a run id (linked in HTML).
+fn run_ids(ids: &[String]) -> Cell {
+    let mut cell = Cell::default();
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            cell = cell.plain(", ");
+        }
+        cell.0.extend(Cell::run_id(id).0);
+    }
+    cell
 }
 
 /// An error event's real error on one line: `Class: message`.

@@ -9,6 +9,7 @@
 
 mod common;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -84,6 +85,11 @@ fn chromium() -> PathBuf {
 
 /// Runs Chromium headless on `page` with `args`, killed if it hangs.
 fn run_chromium(exe: &Path, profile: &Path, page: &Path, args: &[String]) -> Output {
+    run_chromium_at(exe, profile, page, args, "1200,900")
+}
+
+/// [`run_chromium`] in a window of `size` (`width,height`).
+fn run_chromium_at(exe: &Path, profile: &Path, page: &Path, args: &[String], size: &str) -> Output {
     let mut child = Command::new(exe)
         .args([
             "--headless",
@@ -91,8 +97,9 @@ fn run_chromium(exe: &Path, profile: &Path, page: &Path, args: &[String]) -> Out
             "--no-sandbox",
             "--no-first-run",
             "--hide-scrollbars",
-            "--window-size=1200,900",
+            "--disable-background-networking",
         ])
+        .arg(format!("--window-size={size}"))
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
         .arg(format!("file://{}", page.display()))
@@ -101,20 +108,33 @@ fn run_chromium(exe: &Path, profile: &Path, page: &Path, args: &[String]) -> Out
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
-    // Its output is small (one page's DOM), so the pipes cannot fill while we wait.
+    // A page's DOM can be more than a pipe holds: read both pipes while waiting.
+    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
     let deadline = Instant::now() + Duration::from_secs(90);
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {
             let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
+            let _ = child.wait();
             panic!(
                 "chromium did not finish in 90s: {}",
-                String::from_utf8_lossy(&out.stderr)
+                String::from_utf8_lossy(&stderr.join().unwrap())
             );
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let out = child.wait_with_output().unwrap();
+    let out = Output {
+        status: child.wait().unwrap(),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
     assert!(
         out.status.success(),
         "chromium failed ({}): {}",
@@ -265,6 +285,96 @@ fn log_text_made_of_markup_and_escapes_stays_text() {
     assert!(
         !outside.contains("<script>") && !outside.contains("<img src"),
         "{outside}"
+    );
+}
+
+/// Marks in the page where a table cell breaks a word (a run of text
+/// without spaces) across lines, measured by Chromium at 1400 px: the
+/// page's own policy forbids scripts, so a copy allows the one that
+/// measures, which writes what it found into the DOM.
+fn words_broken_in_cells(html: &str) -> Vec<String> {
+    const MEASURE: &str = r#"<script>
+const broken = [];
+for (const cell of document.querySelectorAll('td, th')) {
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walker.nextNode())) {
+    const re = /\S+/g;
+    let m;
+    while ((m = re.exec(node.textContent))) {
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      if (lines.size > 1) broken.push(m[0]);
+    }
+  }
+}
+const out = document.createElement('pre');
+out.id = 'broken-words';
+out.textContent = JSON.stringify(broken);
+document.body.appendChild(out);
+</script>"#;
+    let policy = "style-src 'unsafe-inline';";
+    assert!(html.contains(policy));
+    let measured = html
+        .replace(
+            policy,
+            "style-src 'unsafe-inline'; script-src 'unsafe-inline';",
+        )
+        .replace("</body>", &format!("{MEASURE}</body>"));
+    let exe = chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, measured).unwrap();
+    let dom = run_chromium_at(
+        &exe,
+        &dir.path().join("profile"),
+        &page,
+        &["--dump-dom".to_string()],
+        "1400,1000",
+    )
+    .stdout;
+    let dom = String::from_utf8(dom).unwrap();
+    let start = dom
+        .find("<pre id=\"broken-words\">")
+        .unwrap_or_else(|| panic!("the measuring script did not run: {dom}"))
+        + "<pre id=\"broken-words\">".len();
+    let json = &dom[start..start + dom[start..].find("</pre>").unwrap()];
+    serde_json::from_str(
+        &json
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">"),
+    )
+    .unwrap()
+}
+
+/// At 1400 px no table cell breaks a word: not a status (`FAILU|RE`), a run
+/// id, a time or a path, in the reports of a whole archive, of a failing
+/// run and of a 300-step fan-out (whose mapped steps are one Gantt row).
+#[test]
+fn no_table_cell_breaks_a_word_at_1400_px() {
+    for case in [
+        "fixtures/dagster-1.13",
+        "fixtures/dagster-1.13/f1_hang_terminated_multiprocess",
+        "fixtures/dagster-1.13/o_log_message_edge_cases",
+        "fixtures/dagster-1.13/j1_fanout_300_success",
+    ] {
+        let (html, _) = report_html(&root().join(case));
+        let broken = words_broken_in_cells(&html);
+        assert!(broken.is_empty(), "{case}: {broken:?}");
+    }
+    let (html, _) = report_html(&root().join("fixtures/dagster-1.13/j1_fanout_300_success"));
+    let chart = first_chart(&html);
+    assert!(
+        chart.contains("process_chunk[*] ×300") || chart.contains("×300"),
+        "{chart}"
+    );
+    assert!(
+        html.matches("<text class=\"label\"").count() < 20,
+        "mapped steps are one row"
     );
 }
 

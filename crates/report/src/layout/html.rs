@@ -67,16 +67,114 @@ fn tone_colour(tone: Tone) -> &'static str {
 
 const TONES: [Tone; 5] = [Tone::Plain, Tone::Good, Tone::Bad, Tone::Warn, Tone::Dim];
 
-fn cell(c: &Cell, out: &mut String) {
+/// What the renderer knows of the page while writing it.
+#[derive(Default)]
+struct Page {
+    /// Ids of the page's run sections, which run ids link to.
+    anchors: std::collections::HashSet<String>,
+    /// Gantt charts written so far (each gets an id of its own).
+    gantts: usize,
+}
+
+/// Text of a cell, heading or note: backtick pairs become `<code>`, a run id
+/// is shortened with its whole id on hover (and linked to its section).
+fn cell(c: &Cell, page: &Page, out: &mut String) {
+    spans(c, page, out, false);
+}
+
+/// A table cell's text: as [`cell`], and no token (a run of text without
+/// spaces: a time, a path, a status) is broken across lines, where a browser
+/// would break it after a hyphen or a slash.
+fn table_cell(c: &Cell, page: &Page, out: &mut String) {
+    spans(c, page, out, true);
+}
+
+fn spans(c: &Cell, page: &Page, out: &mut String, whole_tokens: bool) {
     for span in &c.0 {
-        match tone_class(span.tone) {
-            Some(class) => {
-                let _ = write!(out, "<span class=\"{class}\">");
-                escape(&span.text, out, Newline::Break);
-                out.push_str("</span>");
-            }
-            None => escape(&span.text, out, Newline::Break),
+        let class = tone_class(span.tone);
+        if let Some(class) = class {
+            let _ = write!(out, "<span class=\"{class}\">");
         }
+        if span.run_id {
+            run_id(&span.text, page, out);
+        } else {
+            text_with_code(&span.text, out, whole_tokens);
+        }
+        if class.is_some() {
+            out.push_str("</span>");
+        }
+    }
+}
+
+/// A run id: its first 8 characters in `<code>`, the whole id on hover,
+/// linked to the run's section when the page has one.
+fn run_id(id: &str, page: &Page, out: &mut String) {
+    let short: String = id.chars().take(8).collect();
+    let anchor = super::run_anchor(id);
+    let linked = page.anchors.contains(&anchor);
+    if linked {
+        out.push_str("<a href=\"#");
+        escape(&anchor, out, Newline::Shown);
+        out.push_str("\">");
+    }
+    out.push_str("<code class=\"nw\" title=\"");
+    escape(id, out, Newline::Shown);
+    out.push_str("\">");
+    escape(&short, out, Newline::Break);
+    out.push_str("</code>");
+    if linked {
+        out.push_str("</a>");
+    }
+}
+
+/// Escaped text where each pair of backticks encloses `<code>` (an odd one
+/// out stays a backtick); with `whole_tokens`, tokens a browser could break
+/// inside are kept on one line.
+fn text_with_code(text: &str, out: &mut String, whole_tokens: bool) {
+    let pieces: Vec<&str> = text.split('`').collect();
+    let pairs = (pieces.len() - 1) / 2 * 2;
+    for (i, piece) in pieces.iter().enumerate() {
+        let in_code = i % 2 == 1 && i <= pairs;
+        if i > 0 && !(in_code || (i % 2 == 0 && i <= pairs)) {
+            out.push('`');
+        }
+        if in_code {
+            out.push_str("<code>");
+        }
+        if whole_tokens {
+            unbroken_tokens(piece, out);
+        } else {
+            escape(piece, out, Newline::Break);
+        }
+        if in_code {
+            out.push_str("</code>");
+        }
+    }
+}
+
+/// Characters after which a browser may break a line inside a token.
+const BREAKS_INSIDE: &[char] = &['-', '/', '?', '‐', '–', '—', '!', '}', ')', ']', '%'];
+
+/// Escaped text whose tokens that hold a break opportunity are each kept on
+/// one line (`<span class="nw">`), so `2026-11-24T06:32:28.472Z` or a path
+/// never wraps inside; spaces still wrap.
+fn unbroken_tokens(text: &str, out: &mut String) {
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let (token, after) = rest.split_at(end);
+        if token.chars().count() > 1 && token.contains(BREAKS_INSIDE) {
+            out.push_str("<span class=\"nw\">");
+            escape(token, out, Newline::Break);
+            out.push_str("</span>");
+        } else {
+            escape(token, out, Newline::Break);
+        }
+        let gap = after
+            .find(|c: char| !c.is_whitespace())
+            .unwrap_or(after.len());
+        escape(&after[..gap], out, Newline::Break);
+        rest = &after[gap..];
     }
 }
 
@@ -88,11 +186,17 @@ fn pre_text(text: &str, out: &mut String) {
 const STYLE: &str = "\
 :root{color-scheme:light}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1f2328;background:#fff}
-main{max-width:1100px;margin:0 auto;padding:16px 24px 48px}
+main{max-width:1280px;margin:0 auto;padding:16px 24px 48px}
 h1{font-size:1.6em;border-bottom:1px solid #d0d7de;padding-bottom:.3em}
 h2{font-size:1.3em;margin-top:1.6em;border-bottom:1px solid #eaeef2;padding-bottom:.2em}
 h3,h4,h5,h6{font-size:1.1em;margin-top:1.3em}
-h1,h2,h3,h4,h5,h6,p,dt,dd,td,th,summary{overflow-wrap:anywhere}
+h1,h2,h3,h4,h5,h6,p,dt,dd,summary{overflow-wrap:anywhere}
+.nw{white-space:nowrap}
+code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f6f8fa;border-radius:4px;padding:0 3px}
+pre code{background:none;padding:0}
+a code{color:#0969da}
+.legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;color:#57606a;margin:4px 0 12px}
+.legend .swatch{display:inline-block;width:14px;height:10px;margin-right:5px;vertical-align:-1px;border-radius:2px}
 dl.fields{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:8px 0}
 dl.fields dt{color:#57606a;max-width:22em}
 dl.fields dd{margin:0}
@@ -132,20 +236,40 @@ pub(super) fn document(doc: &Document, title: &str) -> String {
     s.push_str("</title>\n<style>\n");
     s.push_str(STYLE);
     s.push_str("</style>\n</head>\n<body>\n<main>\n");
-    let mut gantts = 0;
+    let mut page = Page {
+        anchors: doc
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Heading { anchor, .. } => anchor.clone(),
+                _ => None,
+            })
+            .collect(),
+        gantts: 0,
+    };
     for b in &doc.blocks {
-        block(&mut s, b, &mut gantts);
+        block(&mut s, b, &mut page);
     }
     s.push_str("</main>\n</body>\n</html>\n");
     s
 }
 
-fn block(s: &mut String, block: &Block, gantts: &mut usize) {
+fn block(s: &mut String, block: &Block, page: &mut Page) {
     match block {
-        Block::Heading { level, text } => {
+        Block::Heading {
+            level,
+            text,
+            anchor,
+        } => {
             let level = (*level).clamp(1, 6);
-            let _ = write!(s, "<h{level}>");
-            cell(text, s);
+            let _ = write!(s, "<h{level}");
+            if let Some(id) = anchor {
+                s.push_str(" id=\"");
+                escape(id, s, Newline::Shown);
+                s.push('"');
+            }
+            s.push('>');
+            cell(text, page, s);
             let _ = writeln!(s, "</h{level}>");
         }
         Block::Fields(fields) => {
@@ -154,7 +278,7 @@ fn block(s: &mut String, block: &Block, gantts: &mut usize) {
                 s.push_str("<dt>");
                 escape(key, s, Newline::Break);
                 s.push_str("</dt><dd>");
-                cell(value, s);
+                cell(value, page, s);
                 s.push_str("</dd>\n");
             }
             s.push_str("</dl>\n");
@@ -178,19 +302,19 @@ fn block(s: &mut String, block: &Block, gantts: &mut usize) {
                         for (i, c) in cells.iter().enumerate() {
                             let align = table.columns.get(i).map_or(Align::Left, |c| c.align);
                             let _ = write!(s, "<td{}>", class(align));
-                            cell(c, s);
+                            table_cell(c, page, s);
                             s.push_str("</td>");
                         }
                     }
                     Row::Aside { lead, text } => {
                         s.push_str("<tr class=\"aside\"><td>");
-                        cell(lead, s);
+                        table_cell(lead, page, s);
                         let _ = write!(
                             s,
                             "</td><td colspan=\"{}\">",
                             table.columns.len().saturating_sub(1).max(1)
                         );
-                        cell(text, s);
+                        table_cell(text, page, s);
                         s.push_str("</td>");
                     }
                 }
@@ -200,7 +324,7 @@ fn block(s: &mut String, block: &Block, gantts: &mut usize) {
         }
         Block::Note(text) => {
             s.push_str("<p>");
-            cell(text, s);
+            cell(text, page, s);
             s.push_str("</p>\n");
         }
         Block::Pre { lang, text } => {
@@ -224,21 +348,46 @@ fn block(s: &mut String, block: &Block, gantts: &mut usize) {
             } else {
                 "<details><summary>"
             });
-            cell(summary, s);
+            cell(summary, page, s);
             s.push_str("</summary>\n<pre>");
             pre_text(body, s);
             s.push_str("</pre></details>\n");
         }
         Block::Gantt(g) => {
-            *gantts += 1;
-            let id = if *gantts == 1 {
+            page.gantts += 1;
+            let id = if page.gantts == 1 {
                 "gantt".to_string()
             } else {
-                format!("gantt-{gantts}")
+                format!("gantt-{}", page.gantts)
             };
             gantt(s, g, &id);
+            legend(s);
         }
     }
+}
+
+/// What the Gantt chart's colours and patterns mean.
+fn legend(s: &mut String) {
+    s.push_str("<div class=\"legend\">");
+    for (tone, what) in [
+        (Tone::Good, "succeeded"),
+        (Tone::Bad, "failed"),
+        (Tone::Warn, "canceled, retried or hung"),
+        (Tone::Dim, "skipped or not run"),
+        (Tone::Plain, "running or unknown"),
+    ] {
+        let _ = write!(
+            s,
+            "<span><span class=\"swatch\" style=\"background:{}\"></span>{what}</span>",
+            tone_colour(tone)
+        );
+    }
+    let _ = write!(
+        s,
+        "<span><span class=\"swatch\" style=\"background:repeating-linear-gradient(45deg,{0} 0 3px,#fff 3px 6px)\"></span>\
+         no end yet (open)</span><span><span class=\"swatch\" style=\"background:#8c959f;opacity:.3\"></span>long silence</span></div>\n",
+        tone_colour(Tone::Plain)
+    );
 }
 
 // The chart's geometry, in SVG user units (it scales to the page's width).
@@ -476,6 +625,45 @@ mod tests {
     }
 
     #[test]
+    fn backticks_are_code_and_run_ids_link_to_their_sections() {
+        let x = "0f246d01-fd27-4aa7-a562-72470bff651d";
+        let y = "e7c257f7-913f-4d25-b1c7-bc7bb0783b05";
+        let mut doc = Document::new();
+        doc.note("`daglog output` prints it all; a lone ` stays");
+        let mut t = Table::new(&[("run id", Align::Left), ("when", Align::Left)]);
+        t.row(vec![
+            Cell::run_id(x),
+            "2026-11-24T06:32:28.472Z on /a/b-c".into(),
+        ]);
+        t.row(vec![Cell::run_id(y), "".into()]);
+        doc.table(t);
+        doc.run_heading(2, "Run x", x);
+        let mut out = Vec::new();
+        doc.render_html(&mut out, "t").unwrap();
+        let html = String::from_utf8(out).unwrap();
+        assert!(
+            html.contains("<p><code>daglog output</code> prints it all; a lone ` stays</p>"),
+            "{html}"
+        );
+        assert!(html.contains(&format!(
+            "<td><a href=\"#run-{x}\"><code class=\"nw\" title=\"{x}\">0f246d01</code></a></td>"
+        )));
+        // No section of its own: no link.
+        assert!(html.contains(&format!(
+            "<td><code class=\"nw\" title=\"{y}\">e7c257f7</code></td>"
+        )));
+        assert!(html.contains(&format!("<h2 id=\"run-{x}\">Run x</h2>")));
+        // Tokens a browser could break inside stay whole; spaces still wrap.
+        assert!(html.contains(
+            "<td><span class=\"nw\">2026-11-24T06:32:28.472Z</span> on <span class=\"nw\">/a/b-c</span></td>"
+        ));
+        // Text and Markdown print the whole id.
+        let mut text = Vec::new();
+        doc.render_text(&mut text, false).unwrap();
+        assert!(String::from_utf8(text).unwrap().contains(y));
+    }
+
+    #[test]
     fn user_text_is_inert_in_html() {
         let mut out = Vec::new();
         evil_doc().render_html(&mut out, &evil()).unwrap();
@@ -496,7 +684,7 @@ mod tests {
                     "!doctype", "html", "head", "meta", "title", "style", "body", "main", "h1",
                     "h2", "span", "dl", "dt", "dd", "div", "table", "thead", "tbody", "tr", "th",
                     "td", "br", "p", "pre", "code", "details", "summary", "figure", "svg", "defs",
-                    "pattern", "path", "line", "text", "g", "rect"
+                    "a", "pattern", "path", "line", "text", "g", "rect"
                 ]
                 .contains(&name.as_str()),
                 "unexpected tag <{tag}>"
