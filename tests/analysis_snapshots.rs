@@ -155,4 +155,18 @@ fn report() {
     );
     snap!("report_markdown_run", ["report", B]);
     snap!("report_json_run", ["report", F1, "--format", "json"]);
+    // HTML: the page the Chromium test renders, as written.
+    snap!(
+        "report_html_archive",
+        ["report", "data/sample", "--format", "html"]
+    );
+    snap!(
+        "report_html_run",
+        [
+            "report",
+            "fixtures/dagster-1.13/o_log_message_edge_cases",
+            "--format",
+            "html"
+        ]
+    );
 }

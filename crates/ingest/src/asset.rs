@@ -57,14 +57,7 @@ pub fn asset_facts_of(json: &[u8]) -> Option<AssetFacts> {
     let asset_key = body
         .get("assetKey")
         .or(v.get("assetKey"))
-        .and_then(|k| k.get("path"))
-        .and_then(Value::as_array)
-        .map(|p| {
-            p.iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join("/")
-        });
+        .and_then(key_path);
     let partition = body
         .get("partition")
         .or(v.get("partition"))
@@ -114,6 +107,18 @@ const VALUE_FIELDS: &[&str] = &[
     "module",
 ];
 
+/// An `AssetKey`'s path joined with `/` (`["warehouse", "orders"]` →
+/// `warehouse/orders`).
+fn key_path(key: &Value) -> Option<String> {
+    let path = key.get("path")?.as_array()?;
+    Some(
+        path.iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
+}
+
 /// One metadata entry as (label, value in words).
 fn metadata_entry(entry: &Value) -> Option<(String, String)> {
     let label = entry.get("label")?.as_str()?.to_string();
@@ -125,16 +130,7 @@ fn metadata_entry(entry: &Value) -> Option<(String, String)> {
             .as_f64()
             .and_then(crate::time::from_number)
             .map_or_else(|| n.to_string(), crate::time::format_iso),
-        Some(("assetKey", k)) => k
-            .get("path")
-            .and_then(Value::as_array)
-            .map(|p| {
-                p.iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join("/")
-            })
-            .unwrap_or_default(),
+        Some(("assetKey", k)) => key_path(k).unwrap_or_default(),
         Some((_, Value::String(s))) => s.clone(),
         Some((_, other)) => other.to_string(),
         // A table, a schema, a null: say what it is.
