@@ -651,3 +651,57 @@ fn run_id_given_on_the_command_line_names_events_without_one() {
         "{err}"
     );
 }
+
+/// Invalid UTF-8 where daglog reads nothing (the `__typename` of a GraphQL
+/// envelope, which is only scanned) still makes the file an error naming
+/// its place: the fuzz target `invalid_json_is_said` found it read in
+/// silence.
+#[test]
+fn invalid_utf8_in_an_envelope_is_named() {
+    let raw = "fixtures/dagster-1.13/l_config_diff/0f246d01-fd27-4aa7-a562-72470bff651d/raw/page-0001.json";
+    let mut bytes = read(raw);
+    let at = bytes
+        .windows(15)
+        .position(|w| w == b"EventConnection")
+        .unwrap();
+    bytes[at + 1] = 0xb2;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("page-0001.json");
+    std::fs::write(&path, &bytes).unwrap();
+    let out = run(&["logs", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        tidy(&stderr(&out), tmp.path()).starts_with(&format!(
+            "daglog: error: invalid UTF-8 in [TMP]/page-0001.json at line {}, byte {}\n",
+            bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1,
+            at + 1
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A member of a GraphQL envelope that nothing reads is still held to JSON's
+/// grammar: `"http_status": 018` is an error at its place (found by the fuzz
+/// target `invalid_json_is_said`).
+#[test]
+fn a_broken_value_nothing_reads_is_named() {
+    let raw = "fixtures/dagster-1.13/_edge/logsForRun_afterCursor_equals_final_cursor.json";
+    let text = String::from_utf8(read(raw)).unwrap();
+    assert!(text.contains("\"http_status\": 200"));
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("page-0001.json");
+    std::fs::write(
+        &path,
+        text.replace("\"http_status\": 200", "\"http_status\": 018"),
+    )
+    .unwrap();
+    let out = run(&["logs", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        tidy(&stderr(&out), tmp.path())
+            .starts_with("daglog: error: invalid JSON in [TMP]/page-0001.json at line 2, byte 20: expected ',' or '}' in an object\n"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -42,6 +42,9 @@ mod discover;
 mod dump;
 mod error;
 mod event;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod ondemand;
 mod parse;
 mod print;

@@ -84,6 +84,164 @@ pub(crate) fn skip_value(buf: &[u8], pos: usize) -> ScanResult<usize> {
     }
 }
 
+/// End (exclusive) of the JSON value at `pos`, like [`skip_value`], but
+/// checking it against JSON's grammar on the way: for the members of an
+/// envelope that nothing else reads, so that no broken byte in a file goes
+/// unsaid. Python's `NaN`, `Infinity` and `-Infinity`, which bundles and
+/// storage hold, are numbers here as everywhere in daglog. Iterative, like
+/// [`skip_value`].
+pub(crate) fn check_value(buf: &[u8], pos: usize) -> ScanResult<usize> {
+    // What each open container expects next.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Next {
+        /// A value, or the end of an empty array.
+        FirstElement,
+        /// `,` or `]`.
+        ElementEnd,
+        /// A key, or the end of an empty object.
+        FirstKey,
+        /// `,` or `}`.
+        MemberEnd,
+    }
+    let mut stack: Vec<Next> = Vec::new();
+    let mut i = pos;
+    loop {
+        // A value is expected at `i`.
+        i = skip_ws(buf, i);
+        match buf.get(i) {
+            None => return err(i, "unexpected end of input, expected a value"),
+            Some(b'"') => i = check_string(buf, i)?,
+            Some(b'{') => {
+                i = skip_ws(buf, i + 1);
+                if buf.get(i) == Some(&b'}') {
+                    i += 1;
+                } else {
+                    stack.push(Next::FirstKey);
+                    i = check_key(buf, i)?;
+                    continue;
+                }
+            }
+            Some(b'[') => {
+                i = skip_ws(buf, i + 1);
+                if buf.get(i) == Some(&b']') {
+                    i += 1;
+                } else {
+                    stack.push(Next::FirstElement);
+                    continue;
+                }
+            }
+            Some(_) => i = check_scalar(buf, i)?,
+        }
+        // A value ended at `i`: close what it ends, or go on to the next one.
+        loop {
+            let Some(top) = stack.last_mut() else {
+                return Ok(i);
+            };
+            i = skip_ws(buf, i);
+            let in_array = matches!(*top, Next::FirstElement | Next::ElementEnd);
+            match (buf.get(i), in_array) {
+                (Some(b','), true) => {
+                    *top = Next::ElementEnd;
+                    i += 1;
+                    break;
+                }
+                (Some(b','), false) => {
+                    *top = Next::MemberEnd;
+                    i = check_key(buf, skip_ws(buf, i + 1))?;
+                    break;
+                }
+                (Some(b']'), true) | (Some(b'}'), false) => {
+                    stack.pop();
+                    i += 1;
+                }
+                (None, _) => return err(i, "unexpected end of input, the JSON is truncated"),
+                (Some(_), true) => return err(i, "expected ',' or ']' in an array"),
+                (Some(_), false) => return err(i, "expected ',' or '}' in an object"),
+            }
+        }
+    }
+}
+
+/// A key and its `:` at `pos`; returns where the value starts.
+fn check_key(buf: &[u8], pos: usize) -> ScanResult<usize> {
+    if buf.get(pos) != Some(&b'"') {
+        return err(pos, "expected an object key");
+    }
+    let i = skip_ws(buf, check_string(buf, pos)?);
+    if buf.get(i) != Some(&b':') {
+        return err(i, "expected ':' after an object key");
+    }
+    Ok(i + 1)
+}
+
+/// A string at `pos` with valid escapes and no raw control character.
+fn check_string(buf: &[u8], pos: usize) -> ScanResult<usize> {
+    let mut i = pos + 1;
+    while let Some(&b) = buf.get(i) {
+        match b {
+            b'"' => return Ok(i + 1),
+            b'\\' => match buf.get(i + 1) {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                Some(b'u')
+                    if buf
+                        .get(i + 2..i + 6)
+                        .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) =>
+                {
+                    i += 6
+                }
+                _ => return err(i, "invalid escape in a string"),
+            },
+            0..=0x1f => return err(i, "a control character inside a string"),
+            _ => i += 1,
+        }
+    }
+    err(buf.len(), "unexpected end of input inside a string")
+}
+
+/// A number, `true`, `false`, `null`, or Python's `NaN`/`Infinity`/`-Infinity`.
+fn check_scalar(buf: &[u8], pos: usize) -> ScanResult<usize> {
+    for word in [
+        &b"true"[..],
+        b"false",
+        b"null",
+        b"NaN",
+        b"Infinity",
+        b"-Infinity",
+    ] {
+        if buf[pos..].starts_with(word) {
+            return Ok(pos + word.len());
+        }
+    }
+    // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+    let digits = |mut i: usize| {
+        let from = i;
+        while buf.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        (i > from).then_some(i)
+    };
+    let mut i = pos + usize::from(buf[pos] == b'-');
+    i = match buf.get(i) {
+        Some(b'0') => i + 1,
+        Some(b'1'..=b'9') => digits(i).unwrap_or(i),
+        _ => return err(pos, "expected a value"),
+    };
+    if buf.get(i) == Some(&b'.') {
+        i = digits(i + 1).ok_or(ScanError {
+            offset: i,
+            reason: "expected a digit after '.'",
+        })?;
+    }
+    if matches!(buf.get(i), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(buf.get(i + 1), Some(b'+' | b'-')));
+        i = digits(i + 1 + sign).ok_or(ScanError {
+            offset: i,
+            reason: "expected a digit in an exponent",
+        })?;
+    }
+    Ok(i)
+}
+
 fn skip_container(buf: &[u8], pos: usize) -> ScanResult<usize> {
     let mut stack: Vec<u8> = Vec::with_capacity(16);
     let mut i = pos;
@@ -349,6 +507,39 @@ pub(crate) fn line_of(buf: &[u8], offset: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn check_value_holds_values_to_json_grammar() {
+        for ok in [
+            r#"{"a": [1, -0.5e+3, true, null, "x\u00e9\n"], "b": {}}"#,
+            "[]",
+            "NaN",
+            "-Infinity",
+            r#"{"x": [NaN, Infinity]}"#,
+            "0",
+        ] {
+            assert_eq!(check_value(ok.as_bytes(), 0), Ok(ok.len()), "{ok}");
+        }
+        // The end of the value, not of the text: what follows is the caller's.
+        assert_eq!(check_value(b"018", 0), Ok(1));
+        for bad in [
+            r#"{"a" 1}"#,
+            r#"{"a": 1,}"#,
+            "[1 2]",
+            "[1,]",
+            r#""\x""#,
+            "\"a\u{1}\"",
+            "\"tab\there\"",
+            "-",
+            "1.",
+            "1e",
+            "tru",
+            r#"{"a": [1}"#,
+            r#"{"a":"#,
+        ] {
+            assert!(check_value(bad.as_bytes(), 0).is_err(), "{bad}");
+        }
+    }
     use super::*;
 
     #[test]

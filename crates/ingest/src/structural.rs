@@ -16,15 +16,16 @@
 //! text anyway. The tests hold both to the same indexes on real pages and
 //! on random text. CPUs without AVX-512 VBMI2 use simd-json.
 
-#[cfg(test)]
+#[cfg(any(test, feature = "fuzzing"))]
 thread_local! {
-    /// Makes [`available`] say no, so that tests run simd-json's stage 1 too.
+    /// Makes [`available`] say no, so that tests and fuzz targets run
+    /// simd-json's stage 1 too.
     pub(crate) static SIMD_JSON_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Whether this CPU can run [`find`].
 pub(crate) fn available() -> bool {
-    #[cfg(test)]
+    #[cfg(any(test, feature = "fuzzing"))]
     if SIMD_JSON_ONLY.get() {
         return false;
     }

@@ -1,0 +1,48 @@
+//! Hooks for the fuzz targets in `fuzz/` (feature `fuzzing`, never in a
+//! release build): the same parse through each of the readers, so a target
+//! can check that they agree.
+
+use std::path::Path;
+
+use crate::error::Error;
+use crate::parse::{KeepRaw, ParseOptions, ParsedFile, parse_bytes};
+
+/// Which reader a page is read with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// The one-pass reader (`logs`' path), where a page allows it.
+    OnePass,
+    /// simd-json's tape only.
+    Tape,
+}
+
+/// `data` parsed as a load without details reads it, with `reader`, and
+/// with daglog's own stage 1 (AVX-512, where the CPU has it) or simd-json's.
+pub fn parse_with(
+    data: &[u8],
+    reader: Reader,
+    simd_json_stage1: bool,
+) -> Result<ParsedFile, Error> {
+    crate::parse::ONDEMAND.set(reader == Reader::OnePass);
+    crate::structural::SIMD_JSON_ONLY.set(simd_json_stage1);
+    let opts = ParseOptions {
+        keep_raw: KeepRaw::All,
+        details: false,
+        fallback_run_id: None,
+    };
+    let parsed = parse_bytes(Path::new("fuzz.json"), data, &opts);
+    crate::parse::ONDEMAND.set(true);
+    crate::structural::SIMD_JSON_ONLY.set(false);
+    parsed
+}
+
+/// `data` parsed as the analysis commands read it: messages, errors and
+/// details, from the tape.
+pub fn parse_with_details(data: &[u8]) -> Result<ParsedFile, Error> {
+    let opts = ParseOptions {
+        keep_raw: KeepRaw::None,
+        details: true,
+        fallback_run_id: None,
+    };
+    parse_bytes(Path::new("fuzz.json"), data, &opts)
+}
