@@ -459,10 +459,11 @@ pub fn archive_report(
         }
     }
     for ((job, step, _), (failed, passed)) in outcomes {
-        if failed > 0 && passed > 0 {
-            if let Some(f) = flaky.get_mut(&(job, step)) {
-                f.failed_runs += failed;
-            }
+        if failed > 0
+            && passed > 0
+            && let Some(f) = flaky.get_mut(&(job, step))
+        {
+            f.failed_runs += failed;
         }
     }
     let flaky_steps: Vec<FlakyStep> = flaky

@@ -1,6 +1,6 @@
 //! Hooks for the fuzz targets in `fuzz/` (feature `fuzzing`, never in a
-//! release build): the same parse through each of the readers, so a target
-//! can check that they agree.
+//! release build) and the unit tests: the same parse through each of the
+//! readers, so that they can be held to agree.
 
 use std::path::Path;
 
@@ -23,16 +23,16 @@ pub fn parse_with(
     reader: Reader,
     simd_json_stage1: bool,
 ) -> Result<ParsedFile, Error> {
-    crate::parse::ONDEMAND.set(reader == Reader::OnePass);
-    crate::structural::SIMD_JSON_ONLY.set(simd_json_stage1);
+    let one_pass = crate::parse::ONDEMAND.replace(reader == Reader::OnePass);
+    let simd_json_only = crate::structural::SIMD_JSON_ONLY.replace(simd_json_stage1);
     let opts = ParseOptions {
         keep_raw: KeepRaw::All,
         details: false,
         fallback_run_id: None,
     };
     let parsed = parse_bytes(Path::new("fuzz.json"), data, &opts);
-    crate::parse::ONDEMAND.set(true);
-    crate::structural::SIMD_JSON_ONLY.set(false);
+    crate::parse::ONDEMAND.set(one_pass);
+    crate::structural::SIMD_JSON_ONLY.set(simd_json_only);
     parsed
 }
 

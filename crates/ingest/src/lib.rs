@@ -42,7 +42,7 @@ mod discover;
 mod dump;
 mod error;
 mod event;
-#[cfg(feature = "fuzzing")]
+#[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
 mod ondemand;

@@ -819,7 +819,6 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
-    use crate::{KeepRaw, ParseOptions, parse_bytes};
 
     fn events_of(json: &str) -> Option<Vec<(String, usize, usize)>> {
         let mut stage1 = Stage1::default();
@@ -993,15 +992,14 @@ mod tests {
     /// What a load without details makes of `data`, with the pass or
     /// with the tape only, as text to compare.
     fn parsed(data: &[u8], one_pass: bool) -> String {
-        crate::parse::ONDEMAND.set(one_pass);
-        let opts = ParseOptions {
-            keep_raw: KeepRaw::All,
-            details: false,
-            fallback_run_id: None,
+        use crate::fuzzing::{Reader, parse_with};
+        let reader = if one_pass {
+            Reader::OnePass
+        } else {
+            Reader::Tape
         };
-        let parsed = parse_bytes(Path::new("page.json"), data, &opts);
-        crate::parse::ONDEMAND.set(true);
-        format!("{parsed:?}")
+        let simd_json_only = crate::structural::SIMD_JSON_ONLY.get();
+        format!("{:?}", parse_with(data, reader, simd_json_only))
     }
 
     /// Runs `test` with each stage 1 this CPU has: the AVX-512 one

@@ -382,10 +382,10 @@ fn legend(s: &mut String) {
             tone_colour(tone)
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         s,
         "<span><span class=\"swatch\" style=\"background:repeating-linear-gradient(45deg,{0} 0 3px,#fff 3px 6px)\"></span>\
-         no end yet (open)</span><span><span class=\"swatch\" style=\"background:#8c959f;opacity:.3\"></span>long silence</span></div>\n",
+         no end yet (open)</span><span><span class=\"swatch\" style=\"background:#8c959f;opacity:.3\"></span>long silence</span></div>",
         tone_colour(Tone::Plain)
     );
 }
