@@ -705,3 +705,27 @@ fn a_broken_value_nothing_reads_is_named() {
         stderr(&out)
     );
 }
+
+/// A control byte in a key of an envelope, where nothing reads the key, is
+/// an error at its place (found by the fuzz target `invalid_json_is_said`).
+#[test]
+fn a_control_byte_in_a_key_is_named() {
+    let raw = "fixtures/dagster-1.13/_edge/logsForRun_afterCursor_equals_final_cursor.json";
+    let text = String::from_utf8(read(raw)).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("page-0001.json");
+    std::fs::write(
+        &path,
+        text.replacen("\"variables\"", "\"vari\u{1a}ables\"", 1),
+    )
+    .unwrap();
+    let out = run(&["logs", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        tidy(&stderr(&out), tmp.path()).starts_with(
+            "daglog: error: invalid JSON in [TMP]/page-0001.json at line 3, byte 31: a control character inside a string\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
