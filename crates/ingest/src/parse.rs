@@ -726,18 +726,6 @@ impl Parser<'_> {
         let first_end = skip_value(buf, first).map_err(|e| self.json_error(e))?;
         let next = skip_ws(buf, first_end);
         let one_line = memchr::memchr(b'\n', &buf[first..first_end]).is_none();
-        if next == len || !one_line {
-            // One document (or pretty ones in a row) is read in pieces: the
-            // events by simd-json, an envelope's other members only scanned.
-            // Invalid UTF-8 anywhere makes the whole file suspect (found by
-            // fuzz/invalid_json_is_said in a GraphQL envelope's __typename).
-            if let Err(e) = simdutf8::compat::from_utf8(buf) {
-                return Err(Error::Utf8 {
-                    path: self.path.to_path_buf(),
-                    at: self.at(e.valid_up_to()),
-                });
-            }
-        }
         if next == len {
             return self.value(first, first_end);
         }

@@ -174,12 +174,19 @@ fn check_key(buf: &[u8], pos: usize) -> ScanResult<usize> {
     Ok(i + 1)
 }
 
-/// A string at `pos` with valid escapes and no raw control character.
+/// A string at `pos` in valid UTF-8, with valid escapes and no raw control
+/// character.
 fn check_string(buf: &[u8], pos: usize) -> ScanResult<usize> {
     let mut i = pos + 1;
     while let Some(&b) = buf.get(i) {
         match b {
-            b'"' => return Ok(i + 1),
+            b'"' => {
+                // Past the bad byte, so that the caller names it as invalid UTF-8.
+                if let Err(e) = simdutf8::compat::from_utf8(&buf[pos + 1..i]) {
+                    return err(pos + 2 + e.valid_up_to(), "invalid UTF-8 in a string");
+                }
+                return Ok(i + 1);
+            }
             b'\\' => match buf.get(i + 1) {
                 Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
                 Some(b'u')
