@@ -278,11 +278,7 @@ fn has_class(info: &ErrorInfo, names: &[&str]) -> bool {
 
 /// The error that really happened, looked up through Dagster's wrappers.
 pub(crate) fn root_error(info: &ErrorInfo) -> RootError {
-    let real = info
-        .chain
-        .iter()
-        .find(|l| !is_wrapper(l.class_name.as_deref()))
-        .or(info.chain.last());
+    let real = real_link(info);
     RootError {
         class_name: real.and_then(|l| l.class_name.clone()),
         message: real.map_or_else(String::new, |l| l.text().trim_end().to_string()),
@@ -291,6 +287,15 @@ pub(crate) fn root_error(info: &ErrorInfo) -> RootError {
         stack: info.raised_stack().to_vec(),
         user_frame: info.user_frame(),
     }
+}
+
+/// The chain's first link that is not one of Dagster's wrappers (else its
+/// last): the exception that really happened.
+pub(crate) fn real_link(info: &ErrorInfo) -> Option<&ErrorLink> {
+    info.chain
+        .iter()
+        .find(|l| !is_wrapper(l.class_name.as_deref()))
+        .or(info.chain.last())
 }
 
 static DEPENDENCIES: LazyLock<Regex> = LazyLock::new(|| {

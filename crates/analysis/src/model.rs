@@ -333,10 +333,11 @@ impl EventSummary {
     pub(crate) fn with_error(ev: &EventView<'_>) -> Self {
         let mut summary = Self::of(ev);
         if let Some(err) = ev.error {
-            let root = crate::diagnose::root_error(err);
-            let text = headline(&root.message);
-            let error = match root.class_name {
-                Some(c) if text.is_empty() => c,
+            // The real link alone: a whole RootError would copy the stack.
+            let real = crate::diagnose::real_link(err);
+            let text = real.map_or_else(String::new, |l| headline(l.text()));
+            let error = match real.and_then(|l| l.class_name.as_deref()) {
+                Some(c) if text.is_empty() => c.to_string(),
                 Some(c) => format!("{c}: {text}"),
                 None => text,
             };

@@ -9,7 +9,7 @@ use polars::prelude::*;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::diagnose::{Diagnosis, Pattern, root_error};
+use crate::diagnose::{Diagnosis, Pattern, real_link};
 use crate::frame::Rows;
 use crate::model::{
     EventSummary, Gap, RunGaps, RunStats, RunStatus, StepStatus, headline, seconds,
@@ -246,13 +246,13 @@ fn error_entries(archive: &Archive, run: &Run) -> Vec<ErrorEntry> {
         .map(|&e| archive.event(e))
         .filter_map(|ev| {
             let err = ev.error?;
-            let root = root_error(err);
+            let real = real_link(err);
             Some(ErrorEntry {
                 timestamp: seconds(ev.timestamp_ms),
                 event_type: ev.event_type.map(str::to_string),
                 step_key: ev.step_key.map(str::to_string),
-                class_name: root.class_name,
-                message: root.message,
+                class_name: real.and_then(|l| l.class_name.clone()),
+                message: real.map_or_else(String::new, |l| l.text().trim_end().to_string()),
                 chain: err.summary(),
                 links: err.chain.clone(),
                 stack: err.stack.clone(),
